@@ -1,0 +1,116 @@
+"""The datasets crs_hf can build, by name, and `load_dataset` to build one.
+
+`datasets` >= 4 no longer runs loading scripts, so crs_hf runs its own builders: each one is a
+`datasets.GeneratorBasedBuilder` in `dataset_scripts/<name>/<name>.py` (installed as `crs_hf.dataset_scripts`),
+instantiated directly and cached in Arrow exactly like `datasets.load_dataset` caches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import datasets
+
+from crs_hf.errors import CRSDataError, CRSHFError
+
+__all__ = ["DATASETS", "DatasetEntry", "get_builder_class", "load_builder", "load_dataset", "sample_data_dir"]
+
+SAMPLES_DIR = Path(__file__).parent / "samples"
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """Where a dataset's builder lives and what to call it."""
+
+    name: str
+    module: str  # importable module holding the builder
+    builder: str  # class name of the `GeneratorBasedBuilder`
+    has_sample: bool = False  # an embedded sample ships in crs_hf/data/samples/<name>/
+
+
+DATASETS: dict[str, DatasetEntry] = {
+    entry.name: entry
+    for entry in [
+        DatasetEntry("durecdial2", "crs_hf.dataset_scripts.durecdial2.durecdial2", "DuRecDial2", has_sample=True),
+    ]
+}
+
+
+def _entry(name: str) -> DatasetEntry:
+    if name not in DATASETS:
+        raise CRSHFError(f"unknown dataset {name!r}; available: {', '.join(sorted(DATASETS))}")
+    return DATASETS[name]
+
+
+def get_builder_class(name: str) -> type[datasets.GeneratorBasedBuilder]:
+    entry = _entry(name)
+    return getattr(importlib.import_module(entry.module), entry.builder)
+
+
+def sample_data_dir(name: str) -> str:
+    """The folder of the small synthetic sample of `name` that ships with crs_hf (raw files, published format)."""
+    if not _entry(name).has_sample:
+        raise CRSHFError(f"dataset {name!r} has no embedded sample; samples exist for: "
+                         f"{', '.join(n for n, e in DATASETS.items() if e.has_sample)}")
+    return str(SAMPLES_DIR / name)
+
+
+def _source_hash(builder_class: type) -> str:
+    """Hash of the builder's source, so that editing a builder invalidates its cache (as `datasets` does for Hub scripts)."""
+    return hashlib.sha256(inspect.getsource(inspect.getmodule(builder_class)).encode()).hexdigest()[:16]
+
+
+def load_builder(
+    name: str, config: str | None = None, data_dir: str | os.PathLike | None = None, cache_dir: str | None = None
+) -> datasets.GeneratorBasedBuilder:
+    """Instantiates the builder of `name` for `config` (the dataset's default config if `None`), without building."""
+    builder_class = get_builder_class(name)
+    known = [c.name for c in builder_class.BUILDER_CONFIGS]
+    if config is not None and config not in known:
+        raise CRSHFError(f"dataset {name!r} has no config {config!r}; available: {', '.join(known)}")
+    return builder_class(
+        config_name=config,
+        dataset_name=name,
+        cache_dir=cache_dir,
+        data_dir=None if data_dir is None else os.path.abspath(os.fspath(data_dir)),
+        hash=_source_hash(builder_class),
+    )
+
+
+def load_dataset(
+    name: str, config: str | None = None, data_dir: str | os.PathLike | None = None, cache_dir: str | None = None
+) -> datasets.DatasetDict:
+    """Builds (or reloads from cache) one config of a crs_hf dataset.
+
+    Args:
+        name: a dataset name from `crs-hf data list`, e.g. `"durecdial2"`.
+        config: a config of that dataset, e.g. `"en-zh"`; its default config if `None`.
+        data_dir: a folder with the raw files as released; if `None` they are downloaded from the official URL.
+        cache_dir: where the Arrow cache goes (default: the `datasets` cache, `HF_DATASETS_CACHE`).
+
+    Returns:
+        A `datasets.DatasetDict` with the splits found (e.g. train, validation, test).
+
+    Raises:
+        CRSDataError: the raw files are malformed; the message names file, line and field. Nothing is cached then.
+
+    Example:
+        >>> import crs_hf
+        >>> ds = crs_hf.load_dataset("durecdial2", "en-zh", data_dir=crs_hf.data.sample_data_dir("durecdial2"))
+        >>> ds["train"][0]["target_lang"]
+        'zh'
+    """
+    builder = load_builder(name, config, data_dir, cache_dir)
+    try:
+        builder.download_and_prepare()
+    except datasets.exceptions.DatasetGenerationError as error:
+        # `datasets` wraps errors raised while generating; surface ours with its file/line/field message.
+        if isinstance(error.__cause__, CRSHFError):
+            raise error.__cause__ from None
+        raise
+    return builder.as_dataset()
