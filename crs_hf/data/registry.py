@@ -60,9 +60,19 @@ def sample_data_dir(name: str) -> str:
     return str(SAMPLES_DIR / name)
 
 
-def _source_hash(builder_class: type) -> str:
-    """Hash of the builder's source, so that editing a builder invalidates its cache (as `datasets` does for Hub scripts)."""
-    return hashlib.sha256(inspect.getsource(inspect.getmodule(builder_class)).encode()).hexdigest()[:16]
+def _cache_hash(builder_class: type, data_dir: str | None) -> str:
+    """Keys the Arrow cache on the builder's source and on the raw files' names, sizes and modification times.
+
+    So editing a builder or a raw file rebuilds, as `datasets.load_dataset` does for scripts and local data files.
+    """
+    digest = hashlib.sha256(inspect.getsource(inspect.getmodule(builder_class)).encode())
+    if data_dir is not None and os.path.isdir(data_dir):
+        for folder, subfolders, names in os.walk(data_dir):
+            subfolders.sort()
+            for name in sorted(names):
+                stat = os.stat(os.path.join(folder, name))
+                digest.update(f"{os.path.relpath(os.path.join(folder, name), data_dir)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
 
 
 def load_builder(
@@ -73,12 +83,13 @@ def load_builder(
     known = [c.name for c in builder_class.BUILDER_CONFIGS]
     if config is not None and config not in known:
         raise CRSHFError(f"dataset {name!r} has no config {config!r}; available: {', '.join(known)}")
+    data_dir = None if data_dir is None else os.path.abspath(os.fspath(data_dir))
     return builder_class(
         config_name=config,
         dataset_name=name,
         cache_dir=cache_dir,
-        data_dir=None if data_dir is None else os.path.abspath(os.fspath(data_dir)),
-        hash=_source_hash(builder_class),
+        data_dir=data_dir,
+        hash=_cache_hash(builder_class, data_dir),
     )
 
 
