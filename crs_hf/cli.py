@@ -105,6 +105,7 @@ def _add_source_args(parser: argparse.ArgumentParser) -> None:
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crs-hf", description="Conversational recommender systems on the HF stack.")
+    parser.add_argument("--progress", action="store_true", help="show the datasets progress bars")
     commands = parser.add_subparsers(dest="command", required=True)
 
     data = commands.add_parser("data", help="list, export and push datasets").add_subparsers(dest="data_command", required=True)
@@ -130,6 +131,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if not args.progress:
+        import datasets
+
+        datasets.disable_progress_bars()
     try:
         args.func(args)
     except CRSHFError as error:

@@ -23,7 +23,7 @@ import datasets
 from huggingface_hub import DatasetCard, HfApi
 
 import crs_hf
-from crs_hf.data.registry import DATASETS, get_builder_class, load_dataset
+from crs_hf.data.registry import DATASETS, get_builder_class, load_builder, load_dataset
 from crs_hf.errors import CRSHFError
 
 __all__ = ["ExportResult", "export_dataset", "push_dataset", "render_dataset_card"]
@@ -73,9 +73,11 @@ def export_dataset(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.incomplete-", dir=out_dir.parent))
     try:
         result = ExportResult(name=name, out_dir=out_dir)
-        info = None
+        info, raw_files = None, set()
         for config in configs:
             dataset_dict = load_dataset(name, config, data_dir=data_dir, cache_dir=cache_dir)
+            if data_dir is not None:
+                raw_files.update(load_builder(name, config, data_dir, cache_dir).raw_files())
             result.rows[config] = {}
             for split, dataset in dataset_dict.items():
                 target = staging / parquet_path(config, split)
@@ -84,7 +86,7 @@ def export_dataset(
                 result.rows[config][split] = len(dataset)
                 result.features[config] = dataset.features
                 info = dataset.info
-        card = render_dataset_card(name, result, info, data_dir)
+        card = render_dataset_card(name, result, info, sorted(raw_files))
         (staging / "README.md").write_text(str(card), encoding="utf-8")
         _replace_dir(staging, out_dir)
     finally:
@@ -119,7 +121,7 @@ def _features_table(features: datasets.Features) -> str:
 
 
 def render_dataset_card(
-    name: str, result: ExportResult, info: datasets.DatasetInfo | None, data_dir: str | os.PathLike | None
+    name: str, result: ExportResult, info: datasets.DatasetInfo | None, raw_files: list[str]
 ) -> DatasetCard:
     """The hand-written card `dataset_scripts/<name>/README.md` plus generated configs, schema, sizes and provenance."""
     template = CARD_TEMPLATES_DIR / name / "README.md"
@@ -144,12 +146,12 @@ def render_dataset_card(
         sections += [f"### `{config}`\n", _features_table(features), ""]
     sections.append("## Provenance\n")
     sections.append(f"Built with crs_hf {crs_hf.__version__} by the builder `{DATASETS[name].module}`.")
-    if data_dir is None:
-        sections.append(f"Raw data downloaded from {getattr(importlib.import_module(DATASETS[name].module), 'DOWNLOAD_URL', 'the official release')}.")
+    if not raw_files:
+        url = getattr(importlib.import_module(DATASETS[name].module), "DOWNLOAD_URL", "the official release")
+        sections.append(f"Raw data downloaded from {url}.")
     else:
-        files = sorted(p for p in Path(data_dir).iterdir() if p.is_file() and not p.name.startswith("."))
         sections += ["Raw files read:\n", "| file | bytes | sha256 |", "|---|---:|---|"]
-        sections += [f"| `{p.name}` | {p.stat().st_size:,} | `{_sha256(p)}` |" for p in files]
+        sections += [f"| `{Path(p).name}` | {Path(p).stat().st_size:,} | `{_sha256(Path(p))}` |" for p in raw_files]
     if info is not None and info.citation:
         sections += ["\n## Citation\n", "```bibtex", info.citation.strip(), "```"]
     card.text = card.text.rstrip() + "\n" + "\n".join(sections) + "\n"

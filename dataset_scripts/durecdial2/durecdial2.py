@@ -347,6 +347,11 @@ class DuRecDial2(datasets.GeneratorBasedBuilder):
             description=_DESCRIPTION, features=features, homepage=_HOMEPAGE, license=_LICENSE, citation=_CITATION
         )
 
+    def raw_files(self) -> list[str]:
+        """The raw files this config reads from `data_dir` (for the provenance section of an exported card)."""
+        split_files = find_split_files(os.path.abspath(self.config.data_dir), self.config.languages)
+        return [path for files in split_files.values() for path in files.values()]
+
     def _split_generators(self, dl_manager: datasets.DownloadManager) -> list[datasets.SplitGenerator]:
         if self.config.data_dir:
             raw_dir = os.path.abspath(os.path.expanduser(self.config.data_dir))
