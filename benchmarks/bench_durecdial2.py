@@ -1,0 +1,116 @@
+"""Benchmark: DuRecDial 2.0 cold build + export of the five task configs, and warm reload from the Arrow cache.
+
+    python benchmarks/bench_durecdial2.py                        # real dev files in ../shared/crs_data/durecdial2
+    python benchmarks/bench_durecdial2.py --data-dir DIR --repeat 5
+
+Each phase runs in a fresh Python process so that its peak resident memory (ru_maxrss) is its own; the table also
+gives the peak of a process that only imports crs_hf, to read the phases against. Timings are medians over
+`--repeat` runs, compared as ratios within one run (machines here are noisy). Results are appended to
+benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TASK_CONFIGS = ["en", "zh", "multi", "zh-en", "en-zh"]
+
+PHASES = {
+    "import crs_hf": "import crs_hf",
+    "cold build + export (5 task configs)": (
+        "from crs_hf.data import export_dataset\n"
+        "export_dataset('durecdial2', OUT, data_dir=RAW, configs=CONFIGS, cache_dir=CACHE)"
+    ),
+    "warm reload (5 task configs)": (
+        "import crs_hf\n"
+        "for c in CONFIGS: crs_hf.load_dataset('durecdial2', c, data_dir=RAW, cache_dir=CACHE)"
+    ),
+    "warm export (5 task configs)": (
+        "from crs_hf.data import export_dataset\n"
+        "export_dataset('durecdial2', OUT, data_dir=RAW, configs=CONFIGS, cache_dir=CACHE, overwrite=True)"
+    ),
+}
+
+RUNNER = """
+import json, resource, sys, time
+RAW, CACHE, OUT, CONFIGS = {raw!r}, {cache!r}, {out!r}, {configs!r}
+import datasets; datasets.disable_progress_bars()
+start = time.perf_counter()
+{body}
+seconds = time.perf_counter() - start
+print(json.dumps({{"seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def run_phase(body: str, raw: str, cache: str, out: str) -> dict:
+    code = RUNNER.format(raw=raw, cache=cache, out=out, configs=TASK_CONFIGS, body=body)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark phase failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=str(HERE.parent.parent / "shared" / "crs_data" / "durecdial2"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--results", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    raw = str(Path(args.data_dir).resolve())
+    if not Path(raw, "en_dev.txt").is_file() and not Path(raw, "en_train.txt").is_file():
+        raise SystemExit(f"no DuRecDial 2.0 raw files in {raw}")
+
+    measured: dict[str, list[dict]] = {name: [] for name in PHASES}
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            cache, out = f"{tmp}/cache", f"{tmp}/out"
+            for name, body in PHASES.items():  # in order: cold first, then warm on the same cache
+                measured[name].append(run_phase(body, raw, cache, out))
+            rows = _count_rows(raw, cache)
+
+    cold = statistics.median(m["seconds"] for m in measured["cold build + export (5 task configs)"])
+    lines = [
+        f"\n## DuRecDial 2.0 build/export — {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}\n",
+        f"Data: `{raw}` ({', '.join(sorted(p.name for p in Path(raw).glob('*_*.txt')))}); "
+        f"{rows:,} task records over the five configs; median of {args.repeat} runs.\n",
+        "| phase | seconds (median) | × cold | peak RSS MiB (max) |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, runs in measured.items():
+        seconds = statistics.median(m["seconds"] for m in runs)
+        peak = max(m["peak_rss_mib"] for m in runs)
+        lines.append(f"| {name} | {seconds:.2f} | {seconds / cold:.2f} | {peak:.0f} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    results = Path(args.results)
+    if not results.exists():
+        results.write_text("# Benchmark results\n\nAppended by the scripts in this folder; newest last.\n")
+    with open(results, "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _count_rows(raw: str, cache: str) -> int:
+    import datasets
+
+    import crs_hf
+
+    datasets.disable_progress_bars()
+    return sum(
+        len(split) for c in TASK_CONFIGS for split in crs_hf.load_dataset("durecdial2", c, data_dir=raw, cache_dir=cache).values()
+    )
+
+
+if __name__ == "__main__":
+    main()
