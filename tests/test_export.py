@@ -124,3 +124,13 @@ def test_cli_bad_input_is_one_line_without_traceback(tmp_path, raw):
         f"crs-hf: error: {raw / 'en_train.txt'}:1: expected a JSON object, got list"
     )
     assert not out.exists()
+
+
+def test_cli_demo_exports_every_sample_dataset(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--cache-dir", str(tmp_path / "cache")]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:] if line.startswith("durecdial2")]
+    assert {row[1] for row in rows} == {"en", "zh", "multi", "zh-en", "en-zh", "dialogs-en", "dialogs-zh",
+                                        "entity_kg-en", "entity_kg-zh"}
+    assert ["durecdial2", "en-zh", "test", "60"] in rows
+    loaded = datasets.load_dataset(str(tmp_path / "demo" / "durecdial2"), "en-zh", cache_dir=str(tmp_path / "plain"))
+    assert len(loaded["test"]) == 60

@@ -1,0 +1,37 @@
+"""The wheel carries every package, builder, dataset card and embedded sample (CI tests the installed wheel)."""
+
+import configparser
+from importlib import resources
+from pathlib import Path
+
+from conftest import REPO_ROOT
+
+from crs_hf.data import DATASETS, sample_data_dir
+
+
+def declared_packages() -> set[str]:
+    parser = configparser.ConfigParser()
+    parser.read(REPO_ROOT / "setup.cfg")
+    return set(parser["options"]["packages"].split())
+
+
+def source_packages() -> set[str]:
+    found = set()
+    for prefix, root in (("crs_hf", REPO_ROOT / "crs_hf"), ("crs_hf.dataset_scripts", REPO_ROOT / "dataset_scripts")):
+        for init in root.rglob("__init__.py"):
+            found.add(".".join([prefix, *init.parent.relative_to(root).parts]))
+    return found
+
+
+def test_setup_cfg_lists_every_package():
+    assert declared_packages() == source_packages()
+
+
+def test_installed_package_has_builders_cards_and_samples():
+    scripts = resources.files("crs_hf.dataset_scripts")
+    for name, entry in DATASETS.items():
+        assert (scripts / name / f"{name}.py").is_file(), name
+        assert (scripts / name / "README.md").is_file(), f"{name} has no dataset card in the installed package"
+        if entry.has_sample:
+            files = sorted(p.name for p in Path(sample_data_dir(name)).iterdir())
+            assert any(f.endswith(".txt") for f in files), f"{name} sample has no raw files: {files}"
