@@ -116,7 +116,7 @@ def test_cli_bad_input_is_one_line_without_traceback(tmp_path, raw):
     proc = subprocess.run(
         [sys.executable, "-m", "crs_hf.cli", "data", "export", "durecdial2", "--data-dir", str(raw), "--out", str(out),
          "--cache-dir", str(tmp_path / "cache")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,  # not the checkout: import the installed crs_hf
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
