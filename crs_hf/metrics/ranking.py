@@ -21,7 +21,7 @@ import torch
 
 from crs_hf.metrics.streaming import StreamingMetric
 
-__all__ = ["RankingMetrics", "ranking_metrics", "top_k_items"]
+__all__ = ["PolicyMetrics", "RankingMetrics", "ranking_metrics", "top_k_items"]
 
 Labels = torch.Tensor | Sequence[int] | Sequence[Sequence[int]]
 
@@ -132,21 +132,48 @@ class RankingMetrics(StreamingMetric):
             raise ValueError(f"scores must be (batch, n_items), got shape {tuple(scores.shape)}")
         labels = _as_label_lists(labels, scores.shape[0])
         positions = _catalogue_positions(self.item_ids, scores.shape[-1])
-        n_items = scores.shape[-1] if positions is None else len(positions)
+        catalogue = range(scores.shape[-1]) if positions is None else positions
+        if self.ks[-1] > len(catalogue):
+            raise ValueError(f"k={self.ks[-1]} is larger than the catalogue ({len(catalogue)} items)")
         for row, gold in enumerate(labels):
             for item in gold:
-                if (positions is None and not 0 <= item < n_items) or (positions is not None and item not in positions):
+                if item not in catalogue:
                     raise ValueError(f"labels[{row}] holds item {item}, which is not in the item catalogue")
-        if self.ks[-1] > n_items:
-            raise ValueError(f"k={self.ks[-1]} is larger than the catalogue ({n_items} items)")
-        exclude = None
-        if self.exclude_context_items:
-            if context_items is None or len(context_items) != len(labels):
-                raise ValueError("exclude_context_items=True needs context_items, one list per row of scores")
-            exclude = context_items
-            labels = [[item for item in gold if item not in set(seen)] for gold, seen in zip(labels, context_items)]
+        labels, exclude = self._drop_context_items(labels, context_items)
+        self._add_ranked_rows(top_k_items(scores, self.ks[-1], self.item_ids, exclude), labels)
 
-        top = top_k_items(scores, self.ks[-1], self.item_ids, exclude)  # (batch, K)
+    def add_ranked(
+        self,
+        ranked: torch.Tensor | Sequence[Sequence[int]],
+        labels: Labels,
+        context_items: Sequence[Sequence[int]] | None = None,
+    ) -> None:
+        """Adds a batch given as ranked item ids (best first, at least max(ks) per row), e.g. the top-k kept by
+        `preprocess_logits_for_metrics`. With `exclude_context_items`, context items are removed from each list
+        before the cut-offs apply (so keep some slack beyond max(ks))."""
+        rows = ranked.tolist() if isinstance(ranked, torch.Tensor) else [list(r) for r in ranked]
+        labels = _as_label_lists(labels, len(rows))
+        labels, exclude = self._drop_context_items(labels, context_items)
+        if exclude is not None:
+            rows = [[item for item in row if item not in set(seen)] for row, seen in zip(rows, exclude)]
+        width = self.ks[-1]
+        short = [i for i, row in enumerate(rows) if len(row) < width and exclude is None]
+        if short:
+            raise ValueError(f"ranked[{short[0]}] has {len(rows[short[0]])} items but the largest cut-off is k={width}")
+        padded = torch.full((len(rows), width), -1, dtype=torch.long)
+        for i, row in enumerate(rows):
+            padded[i, : min(width, len(row))] = torch.as_tensor(row[:width], dtype=torch.long)
+        self._add_ranked_rows(padded, labels)
+
+    def _drop_context_items(self, labels: list[list[int]], context_items) -> tuple[list[list[int]], Sequence | None]:
+        if not self.exclude_context_items:
+            return labels, None
+        if context_items is None or len(context_items) != len(labels):
+            raise ValueError("exclude_context_items=True needs context_items, one list per row")
+        kept = [[item for item in gold if item not in set(seen)] for gold, seen in zip(labels, context_items)]
+        return kept, context_items
+
+    def _add_ranked_rows(self, top: torch.Tensor, labels: list[list[int]]) -> None:
         rows = [row for row, gold in enumerate(labels) for _ in gold]
         if not rows:
             return
@@ -197,3 +224,23 @@ def ranking_metrics(
     metric = RankingMetrics(ks, item_ids, multi_label, exclude_context_items)
     metric.add_batch(scores, labels, context_items)
     return metric.compute()
+
+
+class PolicyMetrics(RankingMetrics):
+    """Policy (next goal / topic) prediction over class scores: accuracy and hit@1/3/5, plus MRR@k / NDCG@k as
+    CRSLab's `policy_evaluate` computes them (ranking over every class, no catalogue).
+
+    Example:
+        >>> metric = PolicyMetrics()
+        >>> metric.add_batch(torch.tensor([[0.1, 0.7, 0.2, 0.0, 0.0, 0.0], [0.5, 0.1, 0.2, 0.1, 0.05, 0.05]]), [1, 2])
+        >>> {k: v for k, v in metric.compute().items() if k in ("accuracy", "hit@1", "hit@3")}
+        {'hit@1': 0.5, 'hit@3': 1.0, 'accuracy': 0.5}
+    """
+
+    def __init__(self, ks: Sequence[int] = (1, 3, 5)) -> None:
+        super().__init__(ks=sorted({1, *ks}), multi_label="per_item")
+
+    def compute(self) -> dict[str, float]:
+        result = super().compute()
+        result["accuracy"] = result["hit@1"]
+        return result
