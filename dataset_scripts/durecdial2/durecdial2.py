@@ -34,6 +34,7 @@ from typing import Any
 import datasets
 from datasets.builder import Key
 
+from crs_hf.citations import DURECDIAL2
 from crs_hf.data.readers import describe_type, iter_jsonl, require_field
 from crs_hf.errors import CRSDataError
 
@@ -43,18 +44,7 @@ _HOMEPAGE = "https://github.com/liuzeming01/DuRecDial"
 # The official release: data.zip in the authors' repository, holding {en,zh}_{train,dev,test}.txt.
 DOWNLOAD_URL = "https://github.com/liuzeming01/DuRecDial/raw/main/data.zip"
 _LICENSE = "cc-by-nc-sa-4.0"
-_CITATION = """\
-@inproceedings{liu-etal-2021-durecdial,
-    title = "{D}u{R}ec{D}ial 2.0: A Bilingual Parallel Corpus for Conversational Recommendation",
-    author = "Liu, Zeming and Wang, Haifeng and Niu, Zheng-Yu and Wu, Hua and Che, Wanxiang",
-    booktitle = "Proceedings of the 2021 Conference on Empirical Methods in Natural Language Processing",
-    year = "2021",
-    publisher = "Association for Computational Linguistics",
-    url = "https://aclanthology.org/2021.emnlp-main.356",
-    doi = "10.18653/v1/2021.emnlp-main.356",
-    pages = "4335--4347",
-}
-"""
+_CITATION = DURECDIAL2
 _DESCRIPTION = (
     "DuRecDial 2.0 is a bilingual parallel (English-Chinese) human-to-human conversational recommendation corpus: "
     "about 8.2k dialogs per language, each with a seeker profile, a goal sequence and grounding knowledge triples."

@@ -4,6 +4,7 @@
 import datasets
 import evaluate
 
+from crs_hf.citations import BLEU, DISTINCT
 from crs_hf.metrics.generation import ConversationMetrics, Perplexity
 
 _DESCRIPTION = """\
@@ -37,20 +38,7 @@ Examples:
     (1.0, 1.0, 1.0)
 """
 
-_CITATION = """\
-@inproceedings{papineni-etal-2002-bleu,
-    title = "{B}leu: a Method for Automatic Evaluation of Machine Translation",
-    author = "Papineni, Kishore and Roukos, Salim and Ward, Todd and Zhu, Wei-Jing",
-    booktitle = "Proceedings of the 40th Annual Meeting of the ACL",
-    year = "2002",
-}
-@inproceedings{li-etal-2016-diversity,
-    title = "A Diversity-Promoting Objective Function for Neural Conversation Models",
-    author = "Li, Jiwei and Galley, Michel and Brockett, Chris and Gao, Jianfeng and Dolan, Bill",
-    booktitle = "Proceedings of NAACL-HLT 2016",
-    year = "2016",
-}
-"""
+_CITATION = BLEU + DISTINCT
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)

@@ -4,6 +4,7 @@ Offline: `evaluate.load("<path to this folder>")` or `crs_hf.metrics.load("durec
 import datasets
 import evaluate
 
+from crs_hf.citations import DUCONV, DURECDIAL2
 from crs_hf.metrics.durecdial_eval import DuRecDialMetrics
 
 _DESCRIPTION = """\
@@ -34,21 +35,7 @@ Examples:
     0.889
 """
 
-_CITATION = """\
-@inproceedings{liu-etal-2021-durecdial,
-    title = "{D}u{R}ec{D}ial 2.0: A Bilingual Parallel Corpus for Conversational Recommendation",
-    author = "Liu, Zeming and Wang, Haifeng and Niu, Zheng-Yu and Wu, Hua and Che, Wanxiang",
-    booktitle = "Proceedings of the 2021 Conference on Empirical Methods in Natural Language Processing",
-    year = "2021",
-    pages = "4335--4347",
-}
-@inproceedings{wu-etal-2019-proactive,
-    title = "Proactive Human-Machine Conversation with Explicit Conversation Goal",
-    author = "Wu, Wenquan and Guo, Zhen and Zhou, Xiangyang and Wu, Hua and Zhang, Xiyuan and Lian, Rongzhong and Wang, Haifeng",
-    booktitle = "Proceedings of the 57th Annual Meeting of the ACL",
-    year = "2019",
-}
-"""
+_CITATION = DURECDIAL2 + DUCONV
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)

@@ -4,6 +4,7 @@
 import datasets
 import evaluate
 
+from crs_hf.citations import CRSLAB
 from crs_hf.metrics.ranking import RankingMetrics
 
 _DESCRIPTION = """\
@@ -33,14 +34,7 @@ Examples:
     (0.5, 0.75)
 """
 
-_CITATION = """\
-@inproceedings{zhou-etal-2021-crslab,
-    title = "{CRSL}ab: An Open-Source Toolkit for Building Conversational Recommender System",
-    author = "Zhou, Kun and Wang, Xiaolei and Zhou, Yuanhang and Shang, Chenzhan and Cheng, Yuan and Zhao, Wayne Xin and Li, Yaliang and Wen, Ji-Rong",
-    booktitle = "Proceedings of the 59th Annual Meeting of the ACL: System Demonstrations",
-    year = "2021",
-}
-"""
+_CITATION = CRSLAB
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
