@@ -36,6 +36,7 @@ The language is taken per sample from `languages`, or detected (a reference with
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -63,18 +64,35 @@ def _tokens(text: str, language: str) -> list[str]:
     return tokenize(text, "char") if language == "zh" else tokenize(text, "word", lowercase=True)
 
 
-def knowledge_in_response(candidate: str, response: str, language: str, threshold: float = KNOWLEDGE_HIT_THRESHOLD) -> bool:
+@functools.lru_cache(maxsize=1 << 16)
+def _candidate_counts(candidate: str, language: str) -> tuple[Counter, int]:
+    """Token counts of a knowledge subject/object; cached, as the same entities recur across turns."""
+    tokens = _tokens(candidate, language)
+    return Counter(tokens), len(tokens)
+
+
+def _squeeze(text: str, language: str) -> str:
+    """The text for substring tests: Chinese without segmentation spaces, English lowercased with single spaces."""
+    return "".join(text.split()) if language == "zh" else " ".join(text.lower().split())
+
+
+def knowledge_in_response(
+    candidate: str,
+    response: str,
+    language: str,
+    threshold: float = KNOWLEDGE_HIT_THRESHOLD,
+    response_counts: Counter | None = None,
+) -> bool:
     """True if `candidate` (a knowledge subject/object) is mentioned in `response`: substring, or >= `threshold` of its
-    tokens (clipped) occur in the response."""
-    squeeze = (lambda s: "".join(s.split())) if language == "zh" else (lambda s: " ".join(s.lower().split()))
-    candidate_text, response_text = squeeze(candidate), squeeze(response)
+    tokens (clipped) occur in the response. `response_counts` (its token counts) saves re-tokenising the response."""
+    candidate_text = _squeeze(candidate, language)
     if not candidate_text:
         return False
-    if candidate_text in response_text:
+    if candidate_text in _squeeze(response, language):
         return True
-    cand, resp = _tokens(candidate, language), _tokens(response, language)
-    overlap = sum((Counter(cand) & Counter(resp)).values())
-    return bool(cand) and overlap / len(cand) >= threshold
+    cand, length = _candidate_counts(candidate, language)
+    resp = response_counts if response_counts is not None else Counter(_tokens(response, language))
+    return length > 0 and sum((cand & resp).values()) / length >= threshold
 
 
 def _is_recommendation(goal_type: str) -> bool:
@@ -126,14 +144,17 @@ class DuRecDialMetrics(StreamingMetric):
             if not isinstance(prediction, str) or not isinstance(reference, str):
                 raise TypeError(f"predictions[{i}] and references[{i}] must be strings")
             language = _language(reference, None if languages is None else languages[i])
-            self._add_text(_tokens(prediction, language), _tokens(reference, language))
+            hyp, ref = _tokens(prediction, language), _tokens(reference, language)
+            self._add_text(hyp, ref)
+            hyp_counts = Counter(hyp)
             if knowledge is not None:
-                self._add_knowledge(prediction, reference, knowledge[i], language, i)
+                self._add_knowledge(prediction, reference, hyp_counts, Counter(ref), knowledge[i], language, i)
             if dialog_ids is not None:
                 goal = goals[i]
                 if not isinstance(goal, dict) or not {"type", "topic"} <= set(goal):
                     raise ValueError(f"goals[{i}] must be a dict with 'type' and 'topic', got {goal!r}")
-                mentioned = knowledge_in_response(goal["topic"], prediction, language, self.knowledge_threshold)
+                mentioned = knowledge_in_response(goal["topic"], prediction, language, self.knowledge_threshold,
+                                                  hyp_counts)
                 self._union("turns", [(str(dialog_ids[i]), int(turn_ids[i]), goal["type"], goal["topic"],
                                        bool(goal_switches[i]), mentioned)])
 
@@ -148,14 +169,16 @@ class DuRecDialMetrics(StreamingMetric):
             self._add(f"total_{n}", sum(hyp_grams.values()))
             self._union(f"distinct_{n}", hyp_grams)
 
-    def _add_knowledge(self, prediction: str, reference: str, triples: Sequence[Sequence[str]], language: str, index: int):
+    def _add_knowledge(self, prediction: str, reference: str, hyp_counts: Counter, ref_counts: Counter,
+                       triples: Sequence[Sequence[str]], language: str, index: int) -> None:
         candidates: set[str] = set()
         for triple in triples:
             if len(triple) != 3:
                 raise ValueError(f"knowledge[{index}] holds {list(triple)!r}; expected [subject, relation, object] triples")
             candidates.update(part.strip() for part in (triple[0], triple[2]) if part.strip())
-        gold = {c for c in candidates if knowledge_in_response(c, reference, language, self.knowledge_threshold)}
-        predicted = {c for c in candidates if knowledge_in_response(c, prediction, language, self.knowledge_threshold)}
+        threshold = self.knowledge_threshold
+        gold = {c for c in candidates if knowledge_in_response(c, reference, language, threshold, ref_counts)}
+        predicted = {c for c in candidates if knowledge_in_response(c, prediction, language, threshold, hyp_counts)}
         self._add("knowledge_hit", len(gold & predicted))
         self._add("knowledge_pred", len(predicted))
         self._add("knowledge_gold", len(gold))

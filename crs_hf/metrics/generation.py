@@ -96,8 +96,7 @@ def _bleu(correct, total, sys_len, ref_len, n: int, effective_order: bool) -> fl
 
 def _crslab_bleu(hypothesis: list[str], reference: list[str], n: int) -> float:
     """nltk `sentence_bleu([ref], hyp, weights=one-hot(n))` without smoothing: BP * p_n."""
-    hyp_counts = ngrams(hypothesis, n)
-    matches = sum(min(count, ngrams(reference, n)[gram]) for gram, count in hyp_counts.items())
+    matches = sum((ngrams(hypothesis, n) & ngrams(reference, n)).values())
     if matches == 0:
         return 0.0
     precision = matches / max(1, len(hypothesis) - n + 1)

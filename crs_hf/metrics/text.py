@@ -11,6 +11,7 @@ differ a lot. Modes:
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections import Counter
@@ -22,10 +23,15 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _MIXED = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")
 
 
-def _word_tokenize(text: str) -> list[str]:
+@functools.cache
+def _nltk_word_tokenizer():
     from nltk.tokenize import NLTKWordTokenizer
 
-    return NLTKWordTokenizer().tokenize(text)
+    return NLTKWordTokenizer()
+
+
+def _word_tokenize(text: str) -> list[str]:
+    return _nltk_word_tokenizer().tokenize(text)
 
 
 TOKENIZERS: dict[str, Callable[[str], list[str]]] = {
