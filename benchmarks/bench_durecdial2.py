@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 TASK_CONFIGS = ["en", "zh", "multi", "zh-en", "en-zh"]
 
 PHASES = {
-    "import crs_hf": "import crs_hf",
+    "baseline: interpreter with datasets and crs_hf imported": "import crs_hf",
     "cold build + export (5 task configs)": (
         "from crs_hf.data import export_dataset\n"
         "export_dataset('durecdial2', OUT, data_dir=RAW, configs=CONFIGS, cache_dir=CACHE)"
