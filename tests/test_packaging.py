@@ -17,7 +17,9 @@ def declared_packages() -> set[str]:
 
 def source_packages() -> set[str]:
     found = set()
-    for prefix, root in (("crs_hf", REPO_ROOT / "crs_hf"), ("crs_hf.dataset_scripts", REPO_ROOT / "dataset_scripts")):
+    roots = (("crs_hf", "crs_hf"), ("crs_hf.dataset_scripts", "dataset_scripts"), ("crs_hf.model_cards", "model_cards"))
+    for prefix, folder in roots:
+        root = REPO_ROOT / folder
         for init in root.rglob("__init__.py"):
             found.add(".".join([prefix, *init.parent.relative_to(root).parts]))
     return found
@@ -25,6 +27,13 @@ def source_packages() -> set[str]:
 
 def test_setup_cfg_lists_every_package():
     assert declared_packages() == source_packages()
+
+
+def test_installed_package_has_model_card_templates_and_metric_modules():
+    assert (resources.files("crs_hf.model_cards") / "durecdial2_seq2seq.md").is_file()
+    for name in ("recommendation", "conversation", "policy", "durecdial"):
+        assert (resources.files("crs_hf.metrics") / name / f"{name}.py").is_file(), name
+        assert (resources.files("crs_hf.metrics") / name / "README.md").is_file(), name
 
 
 def test_installed_package_has_builders_cards_and_samples():

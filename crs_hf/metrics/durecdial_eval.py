@@ -46,7 +46,7 @@ from typing import Any
 from crs_hf.metrics.streaming import StreamingMetric
 from crs_hf.metrics.text import ngrams, tokenize
 
-__all__ = ["DuRecDialMetrics", "durecdial_metrics", "knowledge_in_response"]
+__all__ = ["PAPER_TABLE4_MBART", "TABLE4_HEADER", "DuRecDialMetrics", "durecdial_metrics", "knowledge_in_response", "table4_row"]
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 KNOWLEDGE_HIT_THRESHOLD = 0.55
@@ -241,3 +241,39 @@ def durecdial_metrics(predictions: Sequence[str], references: Sequence[str], **c
     metric = DuRecDialMetrics()
     metric.add_batch(predictions, references, **columns)
     return metric.compute()
+
+
+# Table 4 of the DuRecDial 2.0 paper (human-translated data), mBART rows: F1 and LS/UTC in percent there,
+# fractions here. Keys: (task config, response language).
+PAPER_TABLE4_MBART: dict[tuple[str, str], dict[str, float]] = {
+    ("en", "en"): {"f1": 0.6838, "bleu@1": 0.325, "bleu@2": 0.245, "dist@1": 0.017, "dist@2": 0.054,
+                   "knowledge_p": 0.350, "knowledge_r": 0.396, "knowledge_f1": 0.362, "ls": 0.2890, "utc": 0.2477},
+    ("zh", "zh"): {"f1": 0.4629, "bleu@1": 0.363, "bleu@2": 0.259, "dist@1": 0.011, "dist@2": 0.042,
+                   "knowledge_p": 0.416, "knowledge_r": 0.491, "knowledge_f1": 0.432, "ls": 0.3589, "utc": 0.3198},
+    ("multi", "en"): {"f1": 0.6438, "bleu@1": 0.268, "bleu@2": 0.192, "dist@1": 0.007, "dist@2": 0.024,
+                      "knowledge_p": 0.307, "knowledge_r": 0.367, "knowledge_f1": 0.325, "ls": 0.1611, "utc": 0.2055},
+    ("multi", "zh"): {"f1": 0.4637, "bleu@1": 0.366, "bleu@2": 0.241, "dist@1": 0.006, "dist@2": 0.025,
+                      "knowledge_p": 0.412, "knowledge_r": 0.493, "knowledge_f1": 0.436, "ls": 0.3631, "utc": 0.3259},
+    ("zh-en", "en"): {"f1": 0.6743, "bleu@1": 0.314, "bleu@2": 0.231, "dist@1": 0.013, "dist@2": 0.040,
+                      "knowledge_p": 0.328, "knowledge_r": 0.379, "knowledge_f1": 0.343, "ls": 0.2426, "utc": 0.2383},
+    ("en-zh", "zh"): {"f1": 0.5569, "bleu@1": 0.430, "bleu@2": 0.325, "dist@1": 0.019, "dist@2": 0.077,
+                      "knowledge_p": 0.455, "knowledge_r": 0.536, "knowledge_f1": 0.476, "ls": 0.3867, "utc": 0.3211},
+}
+TASK_NUMBERS = {"en": 1, "zh": 2, "multi": 3, "zh-en": 4, "en-zh": 5}
+
+
+def table4_row(task: str, response_lang: str, method: str, result: dict[str, float]) -> str:
+    """One Markdown row in the layout of the paper's Table 4 (F1, LS, UTC in percent)."""
+    source = {"en": "EN", "zh": "ZH", "zh-en": "ZH", "en-zh": "EN"}.get(task, response_lang.upper())
+    name = f"{TASK_NUMBERS[task]}({source}->{response_lang.upper()})"
+
+    def get(key: str) -> float:
+        return result.get(key, float("nan"))
+
+    return (f"| {name} | {method} | {100 * get('f1'):.2f}% | {get('bleu@1'):.3f}/{get('bleu@2'):.3f} | "
+            f"{get('dist@1'):.3f}/{get('dist@2'):.3f} | {get('knowledge_p'):.3f}/{get('knowledge_r'):.3f}/"
+            f"{get('knowledge_f1'):.3f} | {100 * get('ls'):.2f}% | {100 * get('utc'):.2f}% |")
+
+
+TABLE4_HEADER = ("| Task | Method | F1 | BLEU1/BLEU2 | DIST-1/DIST-2 | Knowledge P/R/F1 | LS | UTC |\n"
+                 "|---|---|---:|---:|---:|---:|---:|---:|")
