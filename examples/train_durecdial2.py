@@ -230,6 +230,7 @@ def main(
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
     trainer.save_model()
+    trainer.save_state()  # trainer_state.json with the loss history
 
     test_records = data["test"]
     trainer.compute_metrics = make_durecdial_compute_metrics(tokenizer, test_records, store)
@@ -247,6 +248,8 @@ def main(
         write_predictions(os.path.join(training_args.output_dir, "predictions.jsonl"), test_records,
                           store["predictions"])
         write_model_card(script_args, model_args, training_args, data, results_by_lang, recipe)
+        n = trainer.accelerator.num_processes
+        trainer.accelerator.print(f"Test results of DuRecDial 2.0 {script_args.dataset_config} ({n} process{'es' * (n > 1)}):")
         trainer.accelerator.print(TABLE4_HEADER)
         for lang, result in results_by_lang.items():
             trainer.accelerator.print(table4_row(script_args.dataset_config, lang, "crs_hf", result))

@@ -21,6 +21,7 @@ from transformers.utils import logging
 
 from crs_hf.data.seq2seq import LANGUAGE_CODES, LanguageCodes
 from crs_hf.metrics.durecdial_eval import DuRecDialMetrics
+from crs_hf.training.devices import accelerator_available
 
 logger = logging.get_logger(__name__)
 
@@ -44,7 +45,8 @@ class CRSSeq2SeqConfig(Seq2SeqTrainingArguments):
         max_target_length (`int`, defaults to 128): response tokens kept for training.
 
     NOTE: defaults that differ from `Seq2SeqTrainingArguments`: `predict_with_generate=True`,
-    `generation_max_length=64`, `eval_strategy="epoch"`, `save_strategy="epoch"`, `logging_steps=10`.
+    `generation_max_length=64`, `eval_strategy="epoch"`, `save_strategy="epoch"`, `logging_steps=10`, and
+    `use_cpu=True` on a machine without an accelerator (so that several CPU processes train together).
     """
 
     # data
@@ -58,6 +60,10 @@ class CRSSeq2SeqConfig(Seq2SeqTrainingArguments):
     logging_steps: float = field(default=10, metadata={"help": "Log every N steps."})
 
     def __post_init__(self):
+        if not self.use_cpu and not accelerator_available():
+            # Without this a CPU-only `accelerate launch --num_processes 2` runs two separate trainings: the Trainer
+            # only joins CPU processes (gloo) when told it runs on CPU.
+            self.use_cpu = True
         super().__post_init__()
         if self.max_source_length < 8 or self.max_target_length < 4:
             raise ValueError(f"max_source_length ({self.max_source_length}) must be >= 8 and max_target_length "
@@ -131,6 +137,13 @@ class CRSSeq2SeqTrainer(Seq2SeqTrainer):
         if os.path.isfile(os.path.join(self.args.output_dir, "README.md")):
             return
         super().create_model_card(*args, **kwargs)
+
+    def evaluation_loop(self, *args, **kwargs):
+        # `Seq2SeqTrainer.evaluate/predict` switch to `accelerator.gather`, which keeps the samples duplicated to
+        # even out the last batch across processes; metrics then count some turns twice (and no longer align with
+        # the evaluated records). `gather_for_metrics` drops them.
+        self.gather_function = self.accelerator.gather_for_metrics
+        return super().evaluation_loop(*args, **kwargs)
 
     def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None, **gen_kwargs):
         if self.args.predict_with_generate and not prediction_loss_only and "labels" in inputs:
