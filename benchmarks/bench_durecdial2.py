@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import RESULTS, append_table  # noqa: E402  (benchmarks/common.py)
 
 HERE = Path(__file__).resolve().parent
 TASK_CONFIGS = ["en", "zh", "multi", "zh-en", "en-zh"]
@@ -65,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=str(HERE.parent.parent / "shared" / "crs_data" / "durecdial2"))
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--results", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--results", default=str(RESULTS))
     args = parser.parse_args()
     raw = str(Path(args.data_dir).resolve())
     if not Path(raw, "en_dev.txt").is_file() and not Path(raw, "en_train.txt").is_file():
@@ -80,26 +80,17 @@ def main() -> None:
             rows = _count_rows(raw, cache)
 
     cold = statistics.median(m["seconds"] for m in measured["cold build + export (5 task configs)"])
-    lines = [
-        f"\n## DuRecDial 2.0 build/export — {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}\n",
-        f"Data: `{raw}` ({', '.join(sorted(p.name for p in Path(raw).glob('*_*.txt')))}); "
-        f"{rows:,} task records over the five configs; median of {args.repeat} runs.\n",
-        "| phase | seconds (median) | × cold | peak RSS MiB (max) |",
-        "|---|---:|---:|---:|",
-    ]
+    table = []
     for name, runs in measured.items():
         seconds = statistics.median(m["seconds"] for m in runs)
-        peak = max(m["peak_rss_mib"] for m in runs)
-        lines.append(f"| {name} | {seconds:.2f} | {seconds / cold:.2f} | {peak:.0f} |")
-    text = "\n".join(lines) + "\n"
+        table.append((name, f"{seconds:.2f}", f"{seconds / cold:.2f}", f"{max(m['peak_rss_mib'] for m in runs):.0f}"))
+    files = ", ".join(sorted(p.name for p in Path(raw).glob("*_*.txt")))
+    text = append_table(
+        "DuRecDial 2.0 build/export",
+        f"Data: `{raw}` ({files}); {rows:,} task records over the five configs; median of {args.repeat} runs.",
+        ["phase", "seconds (median)", "× cold", "peak RSS MiB (max)"], table, args.results,
+    )
     print(text)
-    results = Path(args.results)
-    if not results.exists():
-        results.write_text("# Benchmark results\n\nAppended by the scripts in this folder; newest last.\n")
-    with open(results, "a", encoding="utf-8") as handle:
-        handle.write(text)
-
 
 def _count_rows(raw: str, cache: str) -> int:
     import datasets

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import statistics
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 import torch
 
 from crs_hf.metrics import ConversationMetrics, DuRecDialMetrics, RankingMetrics
+
+from common import RESULTS, append_table  # noqa: E402  (benchmarks/common.py)
 
 HERE = Path(__file__).resolve().parent
 N = 10_000
@@ -83,7 +84,7 @@ def durecdial_pairs(rng: random.Random):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--results", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--results", default=str(RESULTS))
     args = parser.parse_args()
     torch.manual_seed(0)
     rng = random.Random(0)
@@ -132,19 +133,14 @@ def main() -> None:
 
     rows.append((f"DuRecDial 2.0 metrics, 10,000 pairs with knowledge ({source})", timed(durecdial, args.repeat), N, None))
 
-    lines = [
-        f"\n## Metrics throughput — {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"torch {torch.__version__}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}\n",
-        "| workload | seconds (median) | items/s | speed-up vs baseline |",
-        "|---|---:|---:|---:|",
-    ]
-    for name, seconds, items, speedup in rows:
-        lines.append(f"| {name} | {seconds:.3f} | {items / seconds:,.0f} | {'' if speedup is None else f'{speedup:.1f}x'} |")
-    text = "\n".join(lines) + "\n"
+    text = append_table(
+        "Metrics throughput", f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; median of {args.repeat} runs.",
+        ["workload", "seconds (median)", "items/s", "speed-up vs baseline"],
+        [(name, f"{seconds:.3f}", f"{items / seconds:,.0f}", "" if speedup is None else f"{speedup:.1f}x")
+         for name, seconds, items, speedup in rows],
+        args.results,
+    )
     print(text)
-    with open(args.results, "a", encoding="utf-8") as handle:
-        handle.write(text)
-
 
 if __name__ == "__main__":
     main()

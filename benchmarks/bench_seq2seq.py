@@ -11,11 +11,8 @@ Results are appended to benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
-from pathlib import Path
 
 import datasets
 import torch
@@ -25,7 +22,8 @@ import crs_hf
 from crs_hf.data.seq2seq import LanguageCodes, Seq2SeqCollator, encode_example, format_source
 from crs_hf.tokenization import train_mbart_tokenizer
 
-HERE = Path(__file__).resolve().parent
+from common import RESULTS, append_table  # noqa: E402  (benchmarks/common.py)
+
 SIZES = {
     "tiny (d=64, 2+2 layers)": dict(d_model=64, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
                                     decoder_attention_heads=4, encoder_ffn_dim=128, decoder_ffn_dim=128),
@@ -38,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--turns", type=int, default=20)
-    parser.add_argument("--results", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--results", default=str(RESULTS))
     args = parser.parse_args()
     datasets.disable_progress_bars()
     torch.manual_seed(0)
@@ -79,21 +77,16 @@ def main() -> None:
         parameters = sum(p.numel() for p in model.parameters())
         rows.append((name, parameters, tokens / train_seconds, statistics.median(latencies)))
 
-    lines = [
-        f"\n## DuRecDial 2.0 seq2seq on CPU — {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads\n",
+    text = append_table(
+        "DuRecDial 2.0 seq2seq on CPU",
         f"Sample `en-zh` task, tokenizer of {len(tokenizer):,} pieces; training batch 16 over {args.steps} steps; "
-        f"generation: greedy, 32 new tokens, one turn at a time, median of {args.turns} turns.\n",
-        "| model | parameters | training tokens/s | generation latency per turn (s) | ms per generated token |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name, parameters, throughput, latency in rows:
-        lines.append(f"| {name} | {parameters / 1e6:.1f}M | {throughput:,.0f} | {latency:.3f} | {1000 * latency / 32:.1f} |")
-    text = "\n".join(lines) + "\n"
+        f"generation: greedy, 32 new tokens, one turn at a time, median of {args.turns} turns.",
+        ["model", "parameters", "training tokens/s", "generation latency per turn (s)", "ms per generated token"],
+        [(name, f"{params / 1e6:.1f}M", f"{throughput:,.0f}", f"{latency:.3f}", f"{1000 * latency / 32:.1f}")
+         for name, params, throughput, latency in rows],
+        args.results,
+    )
     print(text)
-    with open(args.results, "a", encoding="utf-8") as handle:
-        handle.write(text)
-
 
 if __name__ == "__main__":
     main()
