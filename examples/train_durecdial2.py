@@ -18,6 +18,7 @@ table has the layout of the paper's Table 4.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import asdict, dataclass, field
 
@@ -245,6 +246,8 @@ def main(
             metrics.update({f"test_{lang}_{k}": v for k, v in results_by_lang[lang].items()})
     trainer.save_metrics("test", metrics)
     if trainer.is_world_process_zero():
+        with open(os.path.join(training_args.output_dir, "run_args.json"), "w", encoding="utf-8") as handle:
+            json.dump({"script": asdict(script_args), "model": asdict(model_args), "recipe": recipe}, handle, indent=2)
         write_predictions(os.path.join(training_args.output_dir, "predictions.jsonl"), test_records,
                           store["predictions"])
         write_model_card(script_args, model_args, training_args, data, results_by_lang, recipe)

@@ -123,3 +123,10 @@ def test_tiny_recipe_trains_evaluates_and_reloads(tmp_path, task):
         assert tokenizer.convert_ids_to_tokens(generated[0, 1].item()) == LANGUAGE_CODES[record["target_lang"]]
     if task == "multi":
         assert {"test_en_f1", "test_zh_f1"} <= set(metrics)
+        import durecdial2_table4
+
+        rows = durecdial2_table4.rows_for_run(out)
+        assert [row.split(" | ")[:2] for row in rows] == [
+            ["| 3(EN->EN)", "crs_hf tiny mbart"], ["| 3(EN->EN)", "mBART (paper)"],
+            ["| 3(ZH->ZH)", "crs_hf tiny mbart"], ["| 3(ZH->ZH)", "mBART (paper)"]]
+        assert f"| {100 * metrics['test_zh_f1']:.2f}% |" in rows[2]

@@ -46,7 +46,14 @@ from typing import Any
 from crs_hf.metrics.streaming import StreamingMetric
 from crs_hf.metrics.text import ngrams, tokenize
 
-__all__ = ["PAPER_TABLE4_MBART", "TABLE4_HEADER", "DuRecDialMetrics", "durecdial_metrics", "knowledge_in_response", "table4_row"]
+__all__ = [
+    "PAPER_TABLE4_MBART",
+    "TABLE4_HEADER",
+    "DuRecDialMetrics",
+    "durecdial_metrics",
+    "knowledge_in_response",
+    "table4_row",
+]
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 KNOWLEDGE_HIT_THRESHOLD = 0.55
@@ -263,16 +270,19 @@ TASK_NUMBERS = {"en": 1, "zh": 2, "multi": 3, "zh-en": 4, "en-zh": 5}
 
 
 def table4_row(task: str, response_lang: str, method: str, result: dict[str, float]) -> str:
-    """One Markdown row in the layout of the paper's Table 4 (F1, LS, UTC in percent)."""
+    """One Markdown row in the layout of the paper's Table 4 (F1, LS, UTC in percent; "–" where not computed,
+    e.g. UTC when no turn introduced a user topic)."""
     source = {"en": "EN", "zh": "ZH", "zh-en": "ZH", "en-zh": "EN"}.get(task, response_lang.upper())
     name = f"{TASK_NUMBERS[task]}({source}->{response_lang.upper()})"
 
-    def get(key: str) -> float:
-        return result.get(key, float("nan"))
+    def cell(*keys: str, percent: bool = False) -> str:
+        if any(key not in result for key in keys):
+            return "–"
+        return "/".join(f"{100 * result[k]:.2f}%" if percent else f"{result[k]:.3f}" for k in keys)
 
-    return (f"| {name} | {method} | {100 * get('f1'):.2f}% | {get('bleu@1'):.3f}/{get('bleu@2'):.3f} | "
-            f"{get('dist@1'):.3f}/{get('dist@2'):.3f} | {get('knowledge_p'):.3f}/{get('knowledge_r'):.3f}/"
-            f"{get('knowledge_f1'):.3f} | {100 * get('ls'):.2f}% | {100 * get('utc'):.2f}% |")
+    return (f"| {name} | {method} | {cell('f1', percent=True)} | {cell('bleu@1', 'bleu@2')} | "
+            f"{cell('dist@1', 'dist@2')} | {cell('knowledge_p', 'knowledge_r', 'knowledge_f1')} | "
+            f"{cell('ls', percent=True)} | {cell('utc', percent=True)} |")
 
 
 TABLE4_HEADER = ("| Task | Method | F1 | BLEU1/BLEU2 | DIST-1/DIST-2 | Knowledge P/R/F1 | LS | UTC |\n"
