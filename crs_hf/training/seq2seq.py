@@ -16,7 +16,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from transformers import EvalPrediction, PreTrainedModel, PreTrainedTokenizerBase, Seq2SeqTrainer, Seq2SeqTrainingArguments
+from transformers import (
+    EncoderDecoderModel,
+    EvalPrediction,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    Seq2SeqTrainer,
+    Seq2SeqTrainingArguments,
+)
 from transformers.utils import logging
 
 from crs_hf.data.seq2seq import LANGUAGE_CODES, LanguageCodes
@@ -77,7 +84,11 @@ def add_language_codes(tokenizer: PreTrainedTokenizerBase, model: PreTrainedMode
     if not missing:
         return False
     tokenizer.add_special_tokens({"additional_special_tokens": missing}, replace_extra_special_tokens=False)
-    model.resize_token_embeddings(len(tokenizer))
+    if isinstance(model, EncoderDecoderModel):  # it resizes neither half itself
+        for half in (model.encoder, model.decoder):
+            half.resize_token_embeddings(len(tokenizer))
+    else:
+        model.resize_token_embeddings(len(tokenizer))
     return True
 
 
