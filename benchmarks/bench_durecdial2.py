@@ -12,15 +12,11 @@ benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from common import RESULTS, append_table  # noqa: E402  (benchmarks/common.py)
+from common import RESULTS, append_table, run_in_fresh_process  # noqa: E402  (benchmarks/common.py)
 
 HERE = Path(__file__).resolve().parent
 TASK_CONFIGS = ["en", "zh", "multi", "zh-en", "en-zh"]
@@ -41,26 +37,6 @@ PHASES = {
     ),
 }
 
-RUNNER = """
-import json, resource, sys, time
-RAW, CACHE, OUT, CONFIGS = {raw!r}, {cache!r}, {out!r}, {configs!r}
-import datasets; datasets.disable_progress_bars()
-start = time.perf_counter()
-{body}
-seconds = time.perf_counter() - start
-print(json.dumps({{"seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
-"""
-
-
-def run_phase(body: str, raw: str, cache: str, out: str) -> dict:
-    code = RUNNER.format(raw=raw, cache=cache, out=out, configs=TASK_CONFIGS, body=body)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"benchmark phase failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=str(HERE.parent.parent / "shared" / "crs_data" / "durecdial2"))
@@ -76,7 +52,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             cache, out = f"{tmp}/cache", f"{tmp}/out"
             for name, body in PHASES.items():  # in order: cold first, then warm on the same cache
-                measured[name].append(run_phase(body, raw, cache, out))
+                variables = {"RAW": raw, "CACHE": cache, "OUT": out, "CONFIGS": TASK_CONFIGS}
+                measured[name].append(run_in_fresh_process(body, variables))
             rows = _count_rows(raw, cache)
 
     cold = statistics.median(m["seconds"] for m in measured["cold build + export (5 task configs)"])

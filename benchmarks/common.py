@@ -33,3 +33,37 @@ def append_table(title: str, notes: str, header: Sequence[str], rows: Sequence[S
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(text)
     return text
+
+
+_RUNNER = """
+import json, resource, time
+{assignments}
+import datasets; datasets.disable_progress_bars(); datasets.logging.set_verbosity_error()
+import logging; logging.disable(logging.WARNING)
+{prelude}
+rows = 0
+start = time.perf_counter()
+{body}
+seconds = time.perf_counter() - start
+print(json.dumps({{"seconds": seconds, "rows": rows,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def run_in_fresh_process(body: str, variables: dict[str, object], prelude: str = "") -> dict:
+    """Times `body` in a new Python process, so that its peak resident memory (ru_maxrss) is its own.
+
+    `variables` become globals (their repr must be a literal); `prelude` runs before the clock starts (imports);
+    `body` may set `rows` to report an output size. Returns {"seconds", "rows", "peak_rss_mib"}.
+    """
+    import json
+    import subprocess
+    import sys
+
+    assignments = "\n".join(f"{name} = {value!r}" for name, value in variables.items())
+    code = _RUNNER.format(assignments=assignments, prelude=prelude, body=body)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark phase failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])

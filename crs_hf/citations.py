@@ -48,3 +48,62 @@ DISTINCT = """\
     year = "2016",
 }
 """
+
+REDIAL = """\
+@inproceedings{li2018towards,
+    title = "Towards Deep Conversational Recommendations",
+    author = "Li, Raymond and Kahou, Samira Ebrahimi and Schulz, Hannes and Michalski, Vincent and Charlin, Laurent and Pal, Chris",
+    booktitle = "Advances in Neural Information Processing Systems 31 (NeurIPS 2018)",
+    year = "2018",
+}
+"""
+
+TGREDIAL = """\
+@inproceedings{zhou-etal-2020-towards,
+    title = "Towards Topic-Guided Conversational Recommender System",
+    author = "Zhou, Kun and Zhou, Yuanhang and Zhao, Wayne Xin and Wang, Xiaoke and Wen, Ji-Rong",
+    booktitle = "Proceedings of the 28th International Conference on Computational Linguistics",
+    year = "2020",
+    pages = "4128--4139",
+}
+"""
+
+GORECDIAL = """\
+@inproceedings{kang-etal-2019-recommendation,
+    title = "Recommendation as a Communication Game: Self-Supervised Bot-Play for Goal-oriented Dialogue",
+    author = "Kang, Dongyeop and Balakrishnan, Anusha and Shah, Pararth and Crook, Paul and Boureau, Y-Lan and Weston, Jason",
+    booktitle = "Proceedings of the 2019 Conference on Empirical Methods in Natural Language Processing and the 9th International Joint Conference on Natural Language Processing (EMNLP-IJCNLP)",
+    year = "2019",
+    pages = "1951--1961",
+}
+"""
+
+OPENDIALKG = """\
+@inproceedings{moon-etal-2019-opendialkg,
+    title = "{O}pen{D}ial{KG}: Explainable Conversational Reasoning with Attention-based Walks over Knowledge Graphs",
+    author = "Moon, Seungwhan and Shah, Pararth and Kumar, Anuj and Subba, Rajen",
+    booktitle = "Proceedings of the 57th Annual Meeting of the Association for Computational Linguistics",
+    year = "2019",
+    pages = "845--854",
+}
+"""
+
+INSPIRED = """\
+@inproceedings{hayati-etal-2020-inspired,
+    title = "{INSPIRED}: Toward Sociable Recommendation Dialog Systems",
+    author = "Hayati, Shirley Anugrah and Kang, Dongyeop and Zhu, Qingxiaoyang and Shi, Weiyan and Yu, Zhou",
+    booktitle = "Proceedings of the 2020 Conference on Empirical Methods in Natural Language Processing (EMNLP)",
+    year = "2020",
+    pages = "8142--8152",
+}
+"""
+
+DURECDIAL = """\
+@inproceedings{liu-etal-2020-towards-conversational,
+    title = "Towards Conversational Recommendation over Multi-Type Dialogs",
+    author = "Liu, Zeming and Wang, Haifeng and Niu, Zheng-Yu and Wu, Hua and Che, Wanxiang and Liu, Ting",
+    booktitle = "Proceedings of the 58th Annual Meeting of the Association for Computational Linguistics",
+    year = "2020",
+    pages = "1036--1049",
+}
+"""

@@ -66,6 +66,8 @@ def cmd_data_export(args: argparse.Namespace) -> None:
         overwrite=args.overwrite,
     )
     print(format_table(["dataset", "config", "split", "rows"], _export_rows(result)))
+    for config, reason in result.skipped.items():
+        print(f"skipped {config}: {reason}")
     print(f"\nWrote {result.out_dir} (load it with datasets.load_dataset({str(result.out_dir)!r}, CONFIG))")
 
 

@@ -134,3 +134,19 @@ def test_cli_demo_exports_every_sample_dataset(tmp_path, capsys):
     assert ["durecdial2", "en-zh", "test", "60"] in rows
     loaded = datasets.load_dataset(str(tmp_path / "demo" / "durecdial2"), "en-zh", cache_dir=str(tmp_path / "plain"))
     assert len(loaded["test"]) == 60
+
+
+def test_export_of_a_text_only_release_skips_the_configs_it_cannot_give(tmp_path):
+    from crslab_fixtures import write_redial_raw
+
+    raw = write_redial_raw(tmp_path / "raw")
+    result = export_dataset("redial", tmp_path / "hub", data_dir=raw, cache_dir=str(tmp_path / "cache"))
+    assert set(result.rows) == {"turns", "dialogs", "items"}
+    assert set(result.skipped) == {"entity_kg", "word_kg", "entity2id", "word2id", "token2id"}
+    card = (tmp_path / "hub" / "README.md").read_text(encoding="utf-8")
+    assert "Not in this export" in card and "- `entity_kg`: config 'entity_kg' needs CRSLab's processed release" in card
+    assert len(datasets.load_dataset(str(tmp_path / "hub"), "turns", cache_dir=str(tmp_path / "plain"))["validation"]) > 0
+    with pytest.raises(crs_hf.CRSDataError, match="needs CRSLab's processed release"):  # asked for by name: an error
+        export_dataset("redial", tmp_path / "hub2", data_dir=raw, configs=["turns", "entity_kg"],
+                       cache_dir=str(tmp_path / "cache"))
+    assert not (tmp_path / "hub2").exists()

@@ -23,7 +23,8 @@ import datasets
 from huggingface_hub import DatasetCard, HfApi
 
 import crs_hf
-from crs_hf.data.registry import DATASETS, get_builder_class, load_builder, load_dataset
+from crs_hf.data.builder import UnavailableConfigError
+from crs_hf.data.registry import DATASETS, check_config, build_dataset, config_names, get_builder_class, load_builder
 from crs_hf.errors import CRSHFError
 
 __all__ = ["ExportResult", "export_dataset", "push_dataset", "render_dataset_card"]
@@ -39,6 +40,7 @@ class ExportResult:
     out_dir: Path
     rows: dict[str, dict[str, int]] = field(default_factory=dict)
     features: dict[str, datasets.Features] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # config -> why the raw release cannot give it
 
 
 def parquet_path(config: str, split: str) -> str:
@@ -55,6 +57,10 @@ def export_dataset(
 ) -> ExportResult:
     """Builds `configs` (default: all) of dataset `name` and writes them to `out_dir` in the Hub layout.
 
+    With the default, configs that the given raw release cannot provide (e.g. the KG configs of a text-only
+    original release) are skipped and listed in `ExportResult.skipped` and the card; a config asked for by name
+    must build.
+
     Raises:
         CRSHFError: `out_dir` exists and is not empty while `overwrite` is False, or an unknown config is asked for.
         CRSDataError: a raw file is malformed; `out_dir` is then left as it was.
@@ -62,12 +68,10 @@ def export_dataset(
     out_dir = Path(out_dir).absolute()
     if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
         raise CRSHFError(f"{out_dir} exists and is not empty; choose another folder or pass overwrite=True (--overwrite)")
-    builder_class = get_builder_class(name)
-    known = [config.name for config in builder_class.BUILDER_CONFIGS]
-    configs = list(configs or known)
-    unknown = [config for config in configs if config not in known]
-    if unknown:
-        raise CRSHFError(f"dataset {name!r} has no config {unknown[0]!r}; available: {', '.join(known)}")
+    explicit = bool(configs)
+    for config in configs or []:
+        check_config(name, config)
+    configs = list(configs or config_names(name))
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.incomplete-", dir=out_dir.parent))
@@ -75,9 +79,16 @@ def export_dataset(
         result = ExportResult(name=name, out_dir=out_dir)
         info, raw_files = None, set()
         for config in configs:
-            dataset_dict = load_dataset(name, config, data_dir=data_dir, cache_dir=cache_dir)
-            if data_dir is not None:
-                raw_files.update(load_builder(name, config, data_dir, cache_dir).raw_files())
+            builder = load_builder(name, config, data_dir, cache_dir)
+            try:
+                dataset_dict = build_dataset(builder)
+            except UnavailableConfigError as error:
+                if explicit:
+                    raise
+                result.skipped[config] = error.reason
+                continue
+            if data_dir is not None and hasattr(builder, "raw_files"):
+                raw_files.update(builder.raw_files())
             result.rows[config] = {}
             for split, dataset in dataset_dict.items():
                 target = staging / parquet_path(config, split)
@@ -86,6 +97,9 @@ def export_dataset(
                 result.rows[config][split] = len(dataset)
                 result.features[config] = dataset.features
                 info = dataset.info
+        if not result.rows:
+            reasons = "; ".join(f"{config}: {reason}" for config, reason in result.skipped.items())
+            raise CRSHFError(f"no config of {name!r} could be built from the given release ({reasons})")
         card = render_dataset_card(name, result, info, sorted(raw_files))
         (staging / "README.md").write_text(str(card), encoding="utf-8")
         _replace_dir(staging, out_dir)
@@ -141,6 +155,9 @@ def render_dataset_card(
 
     sections = ["\n## Configs and splits\n", "| config | split | rows |", "|---|---|---:|"]
     sections += [f"| `{c}` | {s} | {n:,} |" for c, splits in result.rows.items() for s, n in splits.items()]
+    if result.skipped:
+        sections += ["\nNot in this export (the raw release read cannot give them):\n"]
+        sections += [f"- `{config}`: {reason}" for config, reason in result.skipped.items()]
     sections.append("\n## Data fields\n")
     for config, features in result.features.items():
         sections += [f"### `{config}`\n", _features_table(features), ""]

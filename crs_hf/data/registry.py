@@ -18,7 +18,17 @@ import datasets
 
 from crs_hf.errors import CRSDataError, CRSHFError
 
-__all__ = ["DATASETS", "DatasetEntry", "get_builder_class", "load_builder", "load_dataset", "sample_data_dir"]
+__all__ = [
+    "DATASETS",
+    "DatasetEntry",
+    "build_dataset",
+    "check_config",
+    "config_names",
+    "get_builder_class",
+    "load_builder",
+    "load_dataset",
+    "sample_data_dir",
+]
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
 
@@ -37,6 +47,12 @@ DATASETS: dict[str, DatasetEntry] = {
     entry.name: entry
     for entry in [
         DatasetEntry("durecdial2", "crs_hf.dataset_scripts.durecdial2.durecdial2", "DuRecDial2", has_sample=True),
+        DatasetEntry("redial", "crs_hf.dataset_scripts.redial.redial", "ReDial", has_sample=True),
+        DatasetEntry("tgredial", "crs_hf.dataset_scripts.tgredial.tgredial", "TGReDial", has_sample=True),
+        DatasetEntry("gorecdial", "crs_hf.dataset_scripts.gorecdial.gorecdial", "GoRecDial"),
+        DatasetEntry("opendialkg", "crs_hf.dataset_scripts.opendialkg.opendialkg", "OpenDialKG"),
+        DatasetEntry("inspired", "crs_hf.dataset_scripts.inspired.inspired", "Inspired"),
+        DatasetEntry("durecdial", "crs_hf.dataset_scripts.durecdial.durecdial", "DuRecDial"),
     ]
 }
 
@@ -75,14 +91,24 @@ def _cache_hash(builder_class: type, data_dir: str | None) -> str:
     return digest.hexdigest()[:16]
 
 
+def config_names(name: str) -> list[str]:
+    """The configs of dataset `name`, default first as declared by its builder."""
+    return [config.name for config in get_builder_class(name).BUILDER_CONFIGS]
+
+
+def check_config(name: str, config: str | None) -> None:
+    """Raises `CRSHFError` listing the available configs if `config` is not one of dataset `name`'s."""
+    known = config_names(name)
+    if config is not None and config not in known:
+        raise CRSHFError(f"dataset {name!r} has no config {config!r}; available: {', '.join(known)}")
+
+
 def load_builder(
     name: str, config: str | None = None, data_dir: str | os.PathLike | None = None, cache_dir: str | None = None
 ) -> datasets.GeneratorBasedBuilder:
     """Instantiates the builder of `name` for `config` (the dataset's default config if `None`), without building."""
     builder_class = get_builder_class(name)
-    known = [c.name for c in builder_class.BUILDER_CONFIGS]
-    if config is not None and config not in known:
-        raise CRSHFError(f"dataset {name!r} has no config {config!r}; available: {', '.join(known)}")
+    check_config(name, config)
     data_dir = None if data_dir is None else os.path.abspath(os.fspath(data_dir))
     return builder_class(
         config_name=config,
@@ -116,7 +142,11 @@ def load_dataset(
         >>> ds["train"][0]["target_lang"]
         'zh'
     """
-    builder = load_builder(name, config, data_dir, cache_dir)
+    return build_dataset(load_builder(name, config, data_dir, cache_dir))
+
+
+def build_dataset(builder: datasets.DatasetBuilder) -> datasets.DatasetDict:
+    """Prepares `builder` (or finds its cache) and returns its splits; our errors surface as they were raised."""
     try:
         builder.download_and_prepare()
     except datasets.exceptions.DatasetGenerationError as error:
