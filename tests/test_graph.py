@@ -142,3 +142,16 @@ def test_word_kg_matches_crslab():
     graph = kg_to_graph(kg(*triples), ids, WORD_KG)
     assert {(h, t) for h, t, _ in edges(graph)} == expected and len(edges(graph)) == len(expected)
     assert set(graph.edge_type.tolist()) == {0}
+
+
+def test_durecdial2_knowledge_graph_with_subject_object_columns(tmp_path):
+    import crs_hf
+    from crs_hf.data import kg_to_graph
+    from crs_hf.data.graph import KGProcessing
+
+    kg = crs_hf.load_dataset("durecdial2", "entity_kg-en", data_dir=crs_hf.data.sample_data_dir("durecdial2"),
+                             cache_dir=str(tmp_path))["train"]
+    names = sorted({*kg["subject"], *kg["object"]})
+    graph = kg_to_graph(kg, {name: i for i, name in enumerate(names)}, KGProcessing(self_loops=False))
+    assert graph.edge_index.shape[1] == 2 * len(kg)  # both directions, no duplicates in the KG config
+    assert graph.num_nodes == len(names)

@@ -105,12 +105,16 @@ class KGGraph:
 
 
 def _columns(kg: datasets.Dataset | Mapping[str, Sequence[str]]) -> list[pa.Array]:
-    """The head, relation and tail columns as Arrow string arrays (no per-row Python work for a `Dataset`)."""
+    """The head, relation and tail columns as Arrow string arrays (no per-row Python work for a `Dataset`).
+
+    DuRecDial 2.0's `entity_kg-*` configs name them subject, relation, object (the dataset's own terms)."""
+    present = kg.column_names if isinstance(kg, datasets.Dataset) else list(kg)
+    names = ["subject", "relation", "object"] if "head" not in present and "subject" in present else ["head", "relation", "tail"]
     try:
         if isinstance(kg, datasets.Dataset):
-            table = kg.select_columns(["head", "relation", "tail"]).with_format("arrow")[:]
-            return [table.column(name).combine_chunks() for name in ("head", "relation", "tail")]
-        return [pa.array(list(kg[name]), pa.string()) for name in ("head", "relation", "tail")]
+            table = kg.select_columns(names).with_format("arrow")[:]
+            return [table.column(name).combine_chunks() for name in names]
+        return [pa.array(list(kg[name]), pa.string()) for name in names]
     except (KeyError, ValueError) as error:
         raise ValueError(f"kg must have the columns head, relation and tail (an entity_kg / word_kg config), "
                          f"but got {error}") from None
