@@ -1,0 +1,115 @@
+"""Knowledge-graph CRS models (KBRD, KGSF, ReDial): `CRSTrainingConfig` + `CRSTrainer`.
+
+The recommendation stage is a plain `Trainer` run on the model's own loss; evaluation ranks the item catalogue
+and reports CRSLab's Hit/MRR/NDCG@k twice: over every gold item (CRSLab's protocol, comparable with published
+numbers) and over the gold items not mentioned earlier in the dialog, with the mentioned items masked out of the
+ranking (`*_new`; published ReDial numbers are inflated by such repeats).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from transformers import EvalPrediction, Trainer, TrainingArguments
+
+from crs_hf.metrics.ranking import RankingMetrics
+from crs_hf.training.devices import accelerator_available
+
+__all__ = ["CRSTrainer", "CRSTrainingConfig", "recommendation_metrics"]
+
+STAGES = ("rec",)
+
+
+@dataclass
+class CRSTrainingConfig(TrainingArguments):
+    """Training arguments of one stage of a knowledge-graph CRS model.
+
+    Args:
+        stage (`str`, defaults to `"rec"`): the stage trained: `"rec"` (recommendation).
+        rec_ks (`list[int]`, defaults to `[1, 10, 50]`): cut-offs of the ranking metrics.
+        max_context_entities (`int`, *optional*): keep the most recent N context entities/words per turn.
+
+    NOTE: defaults that differ from `TrainingArguments`: `eval_strategy="epoch"`, `save_strategy="epoch"`,
+    `logging_steps=10`, `remove_unused_columns=False` (the collator picks its columns),
+    `ddp_broadcast_buffers=False` (the knowledge-graph buffers are constant), and `use_cpu=True` on a machine
+    without an accelerator (so that several CPU processes train together).
+    """
+
+    stage: str = field(default="rec", metadata={"help": "Stage to train.", "choices": list(STAGES)})
+    rec_ks: list[int] = field(default_factory=lambda: [1, 10, 50], metadata={"help": "Ranking cut-offs."})
+    max_context_entities: int | None = field(default=None, metadata={"help": "Most recent context entities kept."})
+    # defaults changed from TrainingArguments
+    eval_strategy: str = field(default="epoch", metadata={"help": "When to evaluate: no, steps or epoch."})
+    save_strategy: str = field(default="epoch", metadata={"help": "When to save: no, steps, epoch or best."})
+    logging_steps: float = field(default=10, metadata={"help": "Log every N steps."})
+    remove_unused_columns: bool = field(default=False, metadata={"help": "Keep dataset columns for the collator."})
+    ddp_broadcast_buffers: bool | None = field(default=False, metadata={
+        "help": "The KG buffers never change: broadcasting them each step only makes the R-GCN rebuild its index."})
+
+    def __post_init__(self):
+        if not self.use_cpu and not accelerator_available():
+            self.use_cpu = True  # see CRSSeq2SeqConfig: CPU processes only join up when told they run on CPU
+        super().__post_init__()
+        if self.stage not in STAGES:
+            raise ValueError(f"stage must be one of {STAGES}, but got {self.stage!r}")
+        if not self.rec_ks or min(self.rec_ks) < 1:
+            raise ValueError(f"rec_ks must be positive cut-offs, but got {self.rec_ks}")
+
+
+def recommendation_metrics(prediction: EvalPrediction, ks: list[int]) -> dict[str, float]:
+    """`prediction.predictions` (n, 2, K): top-K item positions, without and with context items masked;
+    `prediction.label_ids` (n, 2): gold position and whether it was mentioned in the context."""
+    ranked, labels = np.asarray(prediction.predictions), np.asarray(prediction.label_ids)
+    every, new = RankingMetrics(ks), RankingMetrics(ks)
+    every.add_ranked(ranked[:, 0], labels[:, 0].tolist())
+    result = every.compute()
+    fresh = labels[:, 1] == 0
+    if fresh.any():
+        new.add_ranked(ranked[fresh, 1], labels[fresh, 0].tolist())
+        result.update({f"{key}_new": value for key, value in new.compute().items()})
+    return result
+
+
+class CRSTrainer(Trainer):
+    """`Trainer` for the stages of a knowledge-graph CRS model (see the module docstring for the evaluation).
+
+    Batches carry every input any CRS model may need (`RecommendationCollator`); each model gets the ones its
+    `forward` takes, and `context_item_positions` serves the metrics only.
+    """
+
+    def __init__(self, model=None, args: CRSTrainingConfig | None = None, **kwargs):
+        if args is None:
+            raise ValueError("`args` is required: a CRSTrainingConfig naming the stage and the output_dir")
+        if not isinstance(args, CRSTrainingConfig):
+            raise ValueError(f"`args` must be a CRSTrainingConfig, but got {type(args).__name__}")
+        if kwargs.get("compute_metrics") is None:
+            kwargs["compute_metrics"] = lambda prediction: recommendation_metrics(prediction, args.rec_ks)
+        super().__init__(model=model, args=args, **kwargs)
+        self._forward_inputs = set(inspect.signature(self.model.forward).parameters)
+
+    def _model_inputs(self, inputs: dict) -> dict:
+        return {key: value for key, value in inputs.items() if key in self._forward_inputs}
+
+    def compute_loss(self, model, inputs, return_outputs=False, **kwargs):
+        return super().compute_loss(model, self._model_inputs(inputs), return_outputs=return_outputs, **kwargs)
+
+    def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+        inputs = self._prepare_inputs(inputs)
+        mentioned = inputs.pop("context_item_positions")
+        labels = inputs["rec_labels"]
+        with torch.no_grad():
+            outputs = model(**self._model_inputs(inputs))
+        loss = outputs.loss.detach() if outputs.loss is not None else None
+        if prediction_loss_only:
+            return loss, None, None
+        scores = outputs.rec_logits.float()
+        k = min(max(self.args.rec_ks), scores.shape[-1])
+        masked = scores.clone()
+        rows, cols = (mentioned >= 0).nonzero(as_tuple=True)
+        masked[rows, mentioned[rows, cols]] = float("-inf")
+        ranked = torch.stack([scores.topk(k).indices, masked.topk(k).indices], dim=1)  # (batch, 2, k)
+        repeated = (mentioned == labels[:, None]).any(dim=1).long()
+        return loss, ranked, torch.stack([labels, repeated], dim=1)

@@ -1,0 +1,73 @@
+"""The recommendation stage of `examples/train_crs.py` (KBRD on the ReDial sample): trains, evaluates both ways,
+writes predictions, and the saved model reproduces the reported metrics."""
+
+import json
+import sys
+
+import torch
+from conftest import REPO_ROOT
+
+import crs_hf
+from crs_hf.data.crs_inputs import CRSVocabulary, RecommendationCollator, recommendation_examples
+from crs_hf.metrics import RankingMetrics
+from crs_hf.models import KBRDForRecommendation
+
+sys.path.insert(0, str(REPO_ROOT / "examples"))
+import train_crs  # noqa: E402
+
+RECIPE = str(REPO_ROOT / "examples" / "recipes" / "kbrd_sample.yaml")
+
+
+def test_kbrd_recommender_on_the_redial_sample(tmp_path):
+    out = tmp_path / "kbrd"
+    parser = train_crs.make_parser()
+    args = parser.parse_args_and_config(["--config", RECIPE, "--output_dir", str(out), "--disable_tqdm", "true"])
+    metrics = train_crs.main(*args, recipe=parser.recipe_path)
+
+    losses = [e["loss"] for e in json.loads((out / "trainer_state.json").read_text())["log_history"] if "loss" in e]
+    assert losses[-1] < losses[0] * 0.7, losses
+
+    # the saved model, the entity graph included, reproduces the test metrics
+    data_dir = crs_hf.data.sample_data_dir("redial")
+    vocab = CRSVocabulary.from_dataset("redial", data_dir)
+    test = recommendation_examples(crs_hf.load_dataset("redial", "turns", data_dir=data_dir)["test"], vocab)
+    model = KBRDForRecommendation.from_pretrained(out).eval()
+    assert model.config.item_ids == vocab.item_entity_ids and model.config.n_entity_edges > 0
+    batch = RecommendationCollator()(list(test))
+    with torch.no_grad():
+        scores = model(context_entities=batch["context_entities"]).rec_logits
+    expected = RankingMetrics(ks=(1, 10, 50))
+    expected.add_batch(scores, batch["rec_labels"])
+    for key, value in expected.compute().items():
+        assert abs(metrics[f"test_{key}"] - value) < 1e-6, key
+    assert metrics["test_n_samples"] == len(test) > 0
+    assert "test_hit@50_new" in metrics
+
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(rows) == len(test) and len(rows[0]["ranked_items"]) == 10
+
+
+def test_one_and_two_processes_give_the_same_test_metrics(tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    trained = tmp_path / "trained"
+    parser = train_crs.make_parser()
+    train_crs.main(*parser.parse_args_and_config(["--config", RECIPE, "--output_dir", str(trained),
+                                                  "--disable_tqdm", "true", "--num_train_epochs", "3"]))
+    accelerate = shutil.which("accelerate") or os.path.join(os.path.dirname(sys.executable), "accelerate")
+    results = {}
+    for launch in (["--num_processes", "1", "--cpu"],
+                   ["--config_file", str(REPO_ROOT / "examples" / "accelerate_configs" / "cpu_2proc.yaml")]):
+        out = tmp_path / f"eval{len(results)}"
+        command = [accelerate, "launch", *launch, str(REPO_ROOT / "examples" / "train_crs.py"), "--config", RECIPE,
+                   "--model_name_or_path", str(trained), "--num_train_epochs", "0", "--output_dir", str(out),
+                   "--per_device_eval_batch_size", "4", "--disable_tqdm", "true"]
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+        proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        results[len(results)] = json.loads((out / "test_results.json").read_text())
+    one, two = results[0], results[1]
+    for key in ("test_hit@50", "test_mrr@50", "test_ndcg@50", "test_n_samples", "test_hit@50_new"):
+        assert abs(one[key] - two[key]) < 1e-6, (key, one[key], two[key])  # 11 samples: the padded duplicate is dropped
