@@ -22,7 +22,7 @@ from transformers import HfArgumentParser
 
 from crs_hf.errors import CRSHFError
 
-__all__ = ["RecipeParser"]
+__all__ = ["RecipeParser", "parse_config_overrides"]
 
 
 class RecipeParser(HfArgumentParser):
@@ -63,3 +63,22 @@ class RecipeParser(HfArgumentParser):
                 action.required = False  # the recipe provides it
         self.set_defaults(**{key: value for key, value in recipe.items()})
         return recipe
+
+
+def parse_config_overrides(text: str | None) -> dict[str, int | float | bool | str]:
+    """`"d_model=64,scale_embedding=true"` -> `{"d_model": 64, "scale_embedding": True}` (ints, floats, booleans,
+    else strings), for the `config_overrides` argument of the example scripts."""
+    values: dict[str, int | float | bool | str] = {}
+    for item in filter(None, (text or "").split(",")):
+        key, separator, raw = item.partition("=")
+        if not separator or not key.strip():
+            raise CRSHFError(f"config_overrides must be comma-separated key=value pairs, got {item!r} in {text!r}")
+        for cast in (int, float):
+            try:
+                values[key.strip()] = cast(raw)
+                break
+            except ValueError:
+                continue
+        else:
+            values[key.strip()] = {"true": True, "false": False}.get(raw.strip().lower(), raw.strip())
+    return values

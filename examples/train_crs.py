@@ -12,19 +12,18 @@ Writes to `output_dir`: the model (`KBRDForRecommendation.from_pretrained` loads
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 
-import datasets
 from transformers import AutoConfig, set_seed
 
 import crs_hf
 from crs_hf.data import load_graph
 from crs_hf.data.crs_inputs import CRSVocabulary, RecommendationCollator, recommendation_examples
+from crs_hf.data.splits import split_by_dialog
 from crs_hf.models import KBRDForRecommendation
-from crs_hf.recipes import RecipeParser
+from crs_hf.recipes import RecipeParser, parse_config_overrides
 from crs_hf.training.crs import CRSTrainer, CRSTrainingConfig
 
 RECOMMENDERS = {"crs_kbrd": KBRDForRecommendation}
@@ -54,29 +53,6 @@ def make_parser() -> RecipeParser:
     return RecipeParser((ScriptArguments, ModelArguments, CRSTrainingConfig))
 
 
-def _split_by_dialog(dataset: datasets.Dataset) -> datasets.DatasetDict:
-    bucket = [int(hashlib.sha256(d.encode()).hexdigest(), 16) % 10 for d in dataset["dialog_id"]]
-    pick = lambda keep: [i for i, b in enumerate(bucket) if keep(b)]  # noqa: E731
-    return datasets.DatasetDict(train=dataset.select(pick(lambda b: b < 8)),
-                                validation=dataset.select(pick(lambda b: b == 8)),
-                                test=dataset.select(pick(lambda b: b == 9)))
-
-
-def _overrides(text: str | None) -> dict:
-    values = {}
-    for item in filter(None, (text or "").split(",")):
-        key, _, raw = item.partition("=")
-        for cast in (int, float):
-            try:
-                values[key.strip()] = cast(raw)
-                break
-            except ValueError:
-                continue
-        else:
-            values[key.strip()] = {"true": True, "false": False}.get(raw.lower(), raw)
-    return values
-
-
 def main(script_args: ScriptArguments, model_args: ModelArguments, training_args: CRSTrainingConfig,
          recipe: str | None = None) -> dict:
     """Trains the recommender, evaluates it on the test split, writes the outputs; returns the test metrics."""
@@ -87,14 +63,15 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
     graph = load_graph(name, "entity_kg", data_dir=data_dir)
     turns = crs_hf.load_dataset(name, "turns", data_dir=data_dir)
     if script_args.split_dialogs:
-        turns = _split_by_dialog(next(iter(turns.values())))
+        turns = split_by_dialog(next(iter(turns.values())))
     examples = {split: recommendation_examples(turns[split], vocab, script_args.rec_roles) for split in turns}
 
     if model_args.model_name_or_path:
         model = RECOMMENDERS[model_args.model_type].from_pretrained(model_args.model_name_or_path)
     else:
+        overrides = parse_config_overrides(model_args.config_overrides)
         config = AutoConfig.for_model(model_args.model_type, n_entity=graph.num_nodes, n_relation=graph.num_relations,
-                                      item_ids=vocab.item_entity_ids, **_overrides(model_args.config_overrides))
+                                      item_ids=vocab.item_entity_ids, **overrides)
         model = RECOMMENDERS[model_args.model_type](config)
         model.set_entity_graph(graph.edge_index, graph.edge_type)
 

@@ -17,7 +17,6 @@ table has the layout of the paper's Table 4.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -38,10 +37,11 @@ from transformers import (
 import crs_hf
 from crs_hf.citations import DURECDIAL2
 from crs_hf.data.seq2seq import LanguageCodes, Seq2SeqCollator, encode_example, format_source
+from crs_hf.data.splits import split_by_dialog
 from crs_hf.dataset_scripts.durecdial2.durecdial2 import TASK_DIRECTIONS
 from crs_hf.metrics.durecdial_eval import PAPER_TABLE4_MBART, TABLE4_HEADER, table4_row
 from crs_hf.model_card import render_model_card
-from crs_hf.recipes import RecipeParser
+from crs_hf.recipes import RecipeParser, parse_config_overrides
 from crs_hf.tokenization import train_mbart_tokenizer
 from crs_hf.training.seq2seq import (
     CRSSeq2SeqConfig,
@@ -93,24 +93,11 @@ def make_parser() -> RecipeParser:
     return RecipeParser((ScriptArguments, ModelArguments, CRSSeq2SeqConfig))
 
 
-def _split_by_dialog(dataset: datasets.Dataset) -> datasets.DatasetDict:
-    def bucket(dialog_id: str) -> int:
-        return int(hashlib.sha256(dialog_id.encode()).hexdigest(), 16) % 10
-
-    buckets = [bucket(d) for d in dataset["dialog_id"]]
-    pick = lambda keep: [i for i, b in enumerate(buckets) if keep(b)]  # noqa: E731
-    return datasets.DatasetDict(
-        train=dataset.select(pick(lambda b: b < 8)),
-        validation=dataset.select(pick(lambda b: b == 8)),
-        test=dataset.select(pick(lambda b: b == 9)),
-    )
-
-
 def load_task_data(args: ScriptArguments) -> datasets.DatasetDict:
     data_dir = crs_hf.data.sample_data_dir("durecdial2") if args.use_sample else args.data_dir
     data = crs_hf.load_dataset("durecdial2", args.dataset_config, data_dir=data_dir)
     if args.split_dialogs:
-        data = _split_by_dialog(next(iter(data.values())))
+        data = split_by_dialog(next(iter(data.values())))
     missing = [split for split in ("train", "validation", "test") if split not in data]
     if missing:
         raise crs_hf.CRSHFError(f"DuRecDial 2.0 data at {data_dir} has no {', '.join(missing)} split; pass "
@@ -120,20 +107,6 @@ def load_task_data(args: ScriptArguments) -> datasets.DatasetDict:
         if limit is not None:
             data[split] = data[split].select(range(min(limit, len(data[split]))))
     return data
-
-
-def _overrides(text: str | None) -> dict:
-    values = {}
-    for item in filter(None, (text or "").split(",")):
-        key, _, raw = item.partition("=")
-        try:
-            values[key.strip()] = int(raw)
-        except ValueError:
-            try:
-                values[key.strip()] = float(raw)
-            except ValueError:
-                values[key.strip()] = {"true": True, "false": False}.get(raw.lower(), raw)
-    return values
 
 
 def load_model_and_tokenizer(model_args: ModelArguments, train: datasets.Dataset):
@@ -161,7 +134,7 @@ def load_model_and_tokenizer(model_args: ModelArguments, train: datasets.Dataset
             bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id,
             decoder_start_token_id=tokenizer.eos_token_id,
-            **_overrides(model_args.config_overrides),
+            **parse_config_overrides(model_args.config_overrides),
         )
         model = AutoModelForSeq2SeqLM.from_config(config)
     add_language_codes(tokenizer, model)

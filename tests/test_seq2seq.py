@@ -130,3 +130,19 @@ def test_tiny_recipe_trains_evaluates_and_reloads(tmp_path, task):
             ["| 3(EN->EN)", "crs_hf tiny mbart"], ["| 3(EN->EN)", "mBART (paper)"],
             ["| 3(ZH->ZH)", "crs_hf tiny mbart"], ["| 3(ZH->ZH)", "mBART (paper)"]]
         assert f"| {100 * metrics['test_zh_f1']:.2f}% |" in rows[2]
+
+
+def test_config_overrides_and_dialog_split():
+    from crs_hf.data.splits import split_by_dialog
+    from crs_hf.recipes import parse_config_overrides
+
+    assert parse_config_overrides("d_model=64, dropout=0.1,scale_embedding=true,activation_function=gelu") == {
+        "d_model": 64, "dropout": 0.1, "scale_embedding": True, "activation_function": "gelu"}
+    with pytest.raises(CRSHFError, match="key=value pairs, got 'd_model'"):
+        parse_config_overrides("d_model")
+    rows = datasets.Dataset.from_dict({"dialog_id": [f"d{i // 3}" for i in range(300)], "turn_id": list(range(300))})
+    split = split_by_dialog(rows)
+    assert sum(len(s) for s in split.values()) == 300
+    ids = {name: set(part["dialog_id"]) for name, part in split.items()}
+    assert not (ids["train"] & ids["test"]) and not (ids["train"] & ids["validation"])  # dialogs stay whole
+    assert 0.6 < len(split["train"]) / 300 < 0.95 and split_by_dialog(rows)["test"]["turn_id"] == split["test"]["turn_id"]
