@@ -158,9 +158,20 @@ class TestKBRD(ModelTesterMixin):
             KBRDConfig._auto_class = KBRDForConversation._auto_class = None
         assert {"configuration_kbrd.py", "modeling_kbrd.py"} <= set(os.listdir(tmp_path / "model"))
         torch.save({"inputs": inputs, "expected": expected}, tmp_path / "case.pt")
-        # -I -S: no PYTHONPATH, no cwd, no .pth files (the editable install of crs_hf is one); then site-packages
+        # -I -S: no PYTHONPATH, no cwd, no .pth files (an editable install of crs_hf is one); then site-packages,
+        # with crs_hf hidden even where it is installed there (CI installs the wheel): a user without crs_hf.
         code = f"""
-import sys
+import importlib.abc, sys
+
+
+class HideCRSHF(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "crs_hf" or name.startswith("crs_hf."):
+            raise ModuleNotFoundError(f"No module named {{name!r}} (hidden by the test)")
+        return None
+
+
+sys.meta_path.insert(0, HideCRSHF())
 sys.path.append({sysconfig.get_paths()["purelib"]!r})
 try:
     import crs_hf
