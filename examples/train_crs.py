@@ -1,4 +1,4 @@
-"""Train and evaluate a knowledge-graph CRS model's recommender (KBRD for now) on a CRSLab dataset.
+"""Train and evaluate a CRS model's recommender (KBRD, KGSF or ReDial's AutoRec) on a CRSLab dataset.
 
     # KBRD on the ReDial sample shipped with crs_hf (seconds on CPU):
     accelerate launch examples/train_crs.py --config examples/recipes/kbrd_sample.yaml
@@ -16,17 +16,21 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from transformers import AutoConfig, set_seed
+from transformers import CONFIG_MAPPING, AutoConfig, set_seed
 
 import crs_hf
 from crs_hf.data import load_graph
 from crs_hf.data.crs_inputs import CRSVocabulary, RecommendationCollator, recommendation_examples
 from crs_hf.data.splits import split_by_dialog
-from crs_hf.models import KBRDForRecommendation
+from crs_hf.models import KBRDForRecommendation, KGSFForRecommendation, ReDialForRecommendation
 from crs_hf.recipes import RecipeParser, parse_config_overrides
 from crs_hf.training.crs import CRSTrainer, CRSTrainingConfig
 
-RECOMMENDERS = {"crs_kbrd": KBRDForRecommendation}
+RECOMMENDERS = {
+    "crs_kbrd": KBRDForRecommendation,
+    "crs_kgsf": KGSFForRecommendation,
+    "crs_redial": ReDialForRecommendation,
+}
 
 
 @dataclass
@@ -53,6 +57,15 @@ def make_parser() -> RecipeParser:
     return RecipeParser((ScriptArguments, ModelArguments, CRSTrainingConfig))
 
 
+def build_config(model_args: ModelArguments, name: str, data_dir, vocab: CRSVocabulary, graph):
+    """The model's config with the sizes of this dataset release (those the model type has) and the overrides."""
+    sizes = {"n_entity": graph.num_nodes, "n_relation": graph.num_relations, "n_word": vocab.n_word,
+             "item_ids": vocab.item_entity_ids}
+    fields = set(getattr(CONFIG_MAPPING[model_args.model_type], "__dataclass_fields__", {}))
+    sizes = {key: value for key, value in sizes.items() if key in fields}
+    return AutoConfig.for_model(model_args.model_type, **sizes, **parse_config_overrides(model_args.config_overrides))
+
+
 def main(script_args: ScriptArguments, model_args: ModelArguments, training_args: CRSTrainingConfig,
          recipe: str | None = None) -> dict:
     """Trains the recommender, evaluates it on the test split, writes the outputs; returns the test metrics."""
@@ -66,14 +79,15 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
         turns = split_by_dialog(next(iter(turns.values())))
     examples = {split: recommendation_examples(turns[split], vocab, script_args.rec_roles) for split in turns}
 
+    model_class = RECOMMENDERS[model_args.model_type]
     if model_args.model_name_or_path:
-        model = RECOMMENDERS[model_args.model_type].from_pretrained(model_args.model_name_or_path)
+        model = model_class.from_pretrained(model_args.model_name_or_path)
     else:
-        overrides = parse_config_overrides(model_args.config_overrides)
-        config = AutoConfig.for_model(model_args.model_type, n_entity=graph.num_nodes, n_relation=graph.num_relations,
-                                      item_ids=vocab.item_entity_ids, **overrides)
-        model = RECOMMENDERS[model_args.model_type](config)
-        model.set_entity_graph(graph.edge_index, graph.edge_type)
+        model = model_class(build_config(model_args, name, data_dir, vocab, graph))
+        if hasattr(model, "set_entity_graph"):
+            model.set_entity_graph(graph.edge_index, graph.edge_type)
+        if hasattr(model, "set_word_graph"):
+            model.set_word_graph(load_graph(name, "word_kg", data_dir=data_dir).edge_index)
 
     trainer = CRSTrainer(
         model=model,

@@ -4,6 +4,7 @@ writes predictions, and the saved model reproduces the reported metrics."""
 import json
 import sys
 
+import pytest
 import torch
 from conftest import REPO_ROOT
 
@@ -71,3 +72,19 @@ def test_one_and_two_processes_give_the_same_test_metrics(tmp_path):
     one, two = results[0], results[1]
     for key in ("test_hit@50", "test_mrr@50", "test_ndcg@50", "test_n_samples", "test_hit@50_new"):
         assert abs(one[key] - two[key]) < 1e-6, (key, one[key], two[key])  # 11 samples: the padded duplicate is dropped
+
+
+@pytest.mark.parametrize("recipe", ["kgsf_sample.yaml", "redial_sample.yaml"])
+def test_kgsf_and_redial_recommenders_on_the_sample(tmp_path, recipe):
+    out = tmp_path / "out"
+    parser = train_crs.make_parser()
+    args = parser.parse_args_and_config(["--config", str(REPO_ROOT / "examples" / "recipes" / recipe),
+                                         "--output_dir", str(out), "--disable_tqdm", "true"])
+    metrics = train_crs.main(*args)
+    losses = [e["loss"] for e in json.loads((out / "trainer_state.json").read_text())["log_history"] if "loss" in e]
+    assert losses[-1] < losses[0], losses
+    assert 0 <= metrics["test_hit@50"] <= 1 and metrics["test_n_samples"] > 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["item_ids"] and config["n_entity"] > max(config["item_ids"])
+    if config["model_type"] == "crs_kgsf":
+        assert config["n_word_edges"] > 0 and config["n_entity_edges"] > 0  # both graphs saved with the model
