@@ -1,13 +1,18 @@
-"""Train and evaluate a CRS model's recommender (KBRD, KGSF or ReDial's AutoRec) on a CRSLab dataset.
+"""Train and evaluate one stage of a CRS model on a CRSLab dataset: the recommender (KBRD, KGSF, ReDial's AutoRec)
+or the conversation model (KBRD so far, optionally started from the recommender's checkpoint).
 
     # KBRD on the ReDial sample shipped with crs_hf (seconds on CPU):
     accelerate launch examples/train_crs.py --config examples/recipes/kbrd_sample.yaml
     # two CPU processes (gloo):
     accelerate launch --config_file examples/accelerate_configs/cpu_2proc.yaml examples/train_crs.py \\
         --config examples/recipes/kbrd_sample.yaml
+    # then KBRD's conversation model on top of the trained recommender (its KG encoder and graph):
+    accelerate launch examples/train_crs.py --config examples/recipes/kbrd_conv_sample.yaml \\
+        --model_name_or_path outputs/kbrd_sample
 
-Writes to `output_dir`: the model (`KBRDForRecommendation.from_pretrained` loads it, the entity graph included),
-`test_results.json` and `predictions.jsonl` (per test example: the top-10 items, the gold item).
+Writes to `output_dir`: the model (`from_pretrained` loads it, the entity graph included; the conv stage also saves
+its tokenizer, so `AutoTokenizer.from_pretrained` works), `test_results.json` and `predictions.jsonl` (per test
+example: the top-10 items and the gold item, or the generated response and the reference).
 """
 
 from __future__ import annotations
@@ -20,10 +25,17 @@ from transformers import CONFIG_MAPPING, AutoConfig, set_seed
 
 import crs_hf
 from crs_hf.data import load_graph
-from crs_hf.data.crs_inputs import CRSVocabulary, RecommendationCollator, recommendation_examples
+from crs_hf.data.crs_inputs import (
+    ConversationCollator,
+    CRSVocabulary,
+    RecommendationCollator,
+    conversation_examples,
+    recommendation_examples,
+)
 from crs_hf.data.splits import split_by_dialog
-from crs_hf.models import KBRDForRecommendation, KGSFForRecommendation, ReDialForRecommendation
+from crs_hf.models import KBRDForConversation, KBRDForRecommendation, KGSFForRecommendation, ReDialForRecommendation
 from crs_hf.recipes import RecipeParser, parse_config_overrides
+from crs_hf.tokenization import word_level_tokenizer
 from crs_hf.training.crs import CRSTrainer, CRSTrainingConfig
 
 RECOMMENDERS = {
@@ -31,6 +43,7 @@ RECOMMENDERS = {
     "crs_kgsf": KGSFForRecommendation,
     "crs_redial": ReDialForRecommendation,
 }
+CONVERSATION_MODELS = {"crs_kbrd": KBRDForConversation}  # KGSF (copy mask, word2vec) and ReDial (HRED inputs): next
 
 
 @dataclass
@@ -66,9 +79,50 @@ def build_config(model_args: ModelArguments, name: str, data_dir, vocab: CRSVoca
     return AutoConfig.for_model(model_args.model_type, **sizes, **parse_config_overrides(model_args.config_overrides))
 
 
+def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, name: str, data_dir,
+                vocab: CRSVocabulary, graph, tokenizer=None):
+    """The stage's model: from `model_name_or_path` (e.g. the `rec` stage's checkpoint for `conv`) or new."""
+    stage_models = RECOMMENDERS if training_args.stage == "rec" else CONVERSATION_MODELS
+    if model_args.model_type not in stage_models:
+        raise ValueError(f"stage {training_args.stage!r} supports model_type {', '.join(stage_models)}, "
+                         f"but got {model_args.model_type!r}")
+    text_sizes = {} if tokenizer is None else {
+        "vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id, "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id, "decoder_start_token_id": tokenizer.bos_token_id}
+    model_class = stage_models[model_args.model_type]
+    if model_args.model_name_or_path:  # the KG encoder (and graph buffers) come from the checkpoint
+        return model_class.from_pretrained(model_args.model_name_or_path, **text_sizes)
+    config = build_config(model_args, name, data_dir, vocab, graph)
+    for key, value in text_sizes.items():
+        setattr(config, key, value)
+    model = model_class(config)
+    if hasattr(model, "set_entity_graph"):
+        model.set_entity_graph(graph.edge_index, graph.edge_type)
+    if hasattr(model, "set_word_graph"):
+        model.set_word_graph(load_graph(name, "word_kg", data_dir=data_dir).edge_index)
+    return model
+
+
+def write_predictions(path: str, stage: str, examples, output, vocab: CRSVocabulary, tokenizer) -> None:
+    """One JSON line per test example: the top-10 items and the gold item (rec), or the generated response and the
+    reference (conv)."""
+    names = {entity: n for n, entity in vocab.entity_ids.items()}
+    with open(path, "w", encoding="utf-8") as handle:
+        for index, example in enumerate(examples):
+            row = {"dialog_id": example["dialog_id"], "turn_id": example["turn_id"]}
+            if stage == "rec":
+                row["ranked_items"] = [names[vocab.item_entity_ids[p]] for p in output.predictions[index, 0, :10]]
+                row["gold_item"] = names[vocab.item_entity_ids[example["rec_labels"]]]
+            else:
+                generated = [t for t in output.predictions[index].tolist() if t >= 0]
+                row["prediction"] = tokenizer.decode(generated, skip_special_tokens=True).strip()
+                row["reference"] = tokenizer.decode(example["labels"], skip_special_tokens=True).strip()
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def main(script_args: ScriptArguments, model_args: ModelArguments, training_args: CRSTrainingConfig,
          recipe: str | None = None) -> dict:
-    """Trains the recommender, evaluates it on the test split, writes the outputs; returns the test metrics."""
+    """Trains one stage, evaluates it on the test split, writes the outputs; returns the test metrics."""
     set_seed(training_args.seed)
     data_dir = crs_hf.data.sample_data_dir(script_args.dataset_name) if script_args.use_sample else script_args.data_dir
     name = script_args.dataset_name
@@ -77,24 +131,25 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
     turns = crs_hf.load_dataset(name, "turns", data_dir=data_dir)
     if script_args.split_dialogs:
         turns = split_by_dialog(next(iter(turns.values())))
-    examples = {split: recommendation_examples(turns[split], vocab, script_args.rec_roles) for split in turns}
-
-    model_class = RECOMMENDERS[model_args.model_type]
-    if model_args.model_name_or_path:
-        model = model_class.from_pretrained(model_args.model_name_or_path)
+    tokenizer = None
+    if training_args.stage == "rec":
+        examples = {split: recommendation_examples(turns[split], vocab, script_args.rec_roles) for split in turns}
+        collator = RecommendationCollator(training_args.max_context_entities)
     else:
-        model = model_class(build_config(model_args, name, data_dir, vocab, graph))
-        if hasattr(model, "set_entity_graph"):
-            model.set_entity_graph(graph.edge_index, graph.edge_type)
-        if hasattr(model, "set_word_graph"):
-            model.set_word_graph(load_graph(name, "word_kg", data_dir=data_dir).edge_index)
+        token2id = crs_hf.load_dataset(name, "token2id", data_dir=data_dir)["train"]
+        tokenizer = word_level_tokenizer(dict(zip(token2id["name"], token2id["id"])))
+        examples = {split: conversation_examples(turns[split], vocab, tokenizer, script_args.rec_roles)
+                    for split in turns}
+        collator = ConversationCollator(tokenizer.pad_token_id)
+    model = build_model(model_args, training_args, name, data_dir, vocab, graph, tokenizer)
 
     trainer = CRSTrainer(
         model=model,
         args=training_args,
         train_dataset=examples["train"],
         eval_dataset=examples.get("validation"),
-        data_collator=RecommendationCollator(training_args.max_context_entities),
+        data_collator=collator,
+        processing_class=tokenizer,
     )
     if training_args.num_train_epochs > 0 or training_args.max_steps > 0:  # 0 epochs: evaluate a checkpoint
         trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
@@ -103,18 +158,15 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
     output = trainer.predict(examples["test"], metric_key_prefix="test")
     trainer.save_metrics("test", output.metrics)
     if trainer.is_world_process_zero():
-        names = {entity: n for n, entity in vocab.entity_ids.items()}
-        with open(os.path.join(training_args.output_dir, "predictions.jsonl"), "w", encoding="utf-8") as handle:
-            for example, ranked in zip(examples["test"], output.predictions[:, 0, :10], strict=True):
-                handle.write(json.dumps({
-                    "dialog_id": example["dialog_id"], "turn_id": example["turn_id"],
-                    "ranked_items": [names[vocab.item_entity_ids[p]] for p in ranked.tolist()],
-                    "gold_item": names[vocab.item_entity_ids[example["rec_labels"]]],
-                }, ensure_ascii=False) + "\n")
+        write_predictions(os.path.join(training_args.output_dir, "predictions.jsonl"), training_args.stage,
+                          examples["test"], output, vocab, tokenizer)
         with open(os.path.join(training_args.output_dir, "run_args.json"), "w", encoding="utf-8") as handle:
             json.dump({"script": vars(script_args), "model": vars(model_args), "recipe": recipe}, handle, indent=2)
-        keys = [f"test_{m}@{k}" for m in ("hit", "mrr", "ndcg") for k in training_args.rec_ks]
-        trainer.accelerator.print(" ".join(f"{key[5:]}={output.metrics[key]:.4f}" for key in keys))
+        if training_args.stage == "rec":
+            keys = [f"{m}@{k}" for m in ("hit", "mrr", "ndcg") for k in training_args.rec_ks]
+        else:
+            keys = ["bleu@1", "bleu@2", "dist@1", "dist@2", "f1", "crslab_bleu@1", "crslab_dist@2"]
+        trainer.accelerator.print(" ".join(f"{key}={output.metrics[f'test_{key}']:.4f}" for key in keys))
     return output.metrics
 
 

@@ -88,3 +88,34 @@ def test_kgsf_and_redial_recommenders_on_the_sample(tmp_path, recipe):
     assert config["item_ids"] and config["n_entity"] > max(config["item_ids"])
     if config["model_type"] == "crs_kgsf":
         assert config["n_word_edges"] > 0 and config["n_entity_edges"] > 0  # both graphs saved with the model
+
+
+def test_kbrd_conversation_stage_from_the_recommender(tmp_path):
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    rec, conv = tmp_path / "rec", tmp_path / "conv"
+    parser = train_crs.make_parser()
+    train_crs.main(*parser.parse_args_and_config(["--config", RECIPE, "--output_dir", str(rec), "--disable_tqdm", "true"]))
+    recipe = str(REPO_ROOT / "examples" / "recipes" / "kbrd_conv_sample.yaml")
+    metrics = train_crs.main(*train_crs.make_parser().parse_args_and_config(
+        ["--config", recipe, "--output_dir", str(conv), "--model_name_or_path", str(rec), "--disable_tqdm", "true",
+         "--num_train_epochs", "15"]))
+
+    losses = [e["loss"] for e in json.loads((conv / "trainer_state.json").read_text())["log_history"] if "loss" in e]
+    assert losses[-1] < losses[0] * 0.5, losses
+    for key in ("test_bleu@1", "test_dist@2", "test_f1", "test_crslab_bleu@1", "test_crslab_dist@2"):
+        assert key in metrics
+    assert 0 < metrics["test_f1"] <= 1  # generated from scratch by generate(), not teacher-forced
+
+    # the conversation model started from the recommender: it carries the same entity graph
+    rec_model = KBRDForRecommendation.from_pretrained(rec)
+    conv_model = AutoModelForSeq2SeqLM.from_pretrained(conv).eval()
+    assert type(conv_model).__name__ == "KBRDForConversation"
+    assert torch.equal(conv_model.model.entity_encoder.edge_index, rec_model.model.entity_encoder.edge_index)
+    tokenizer = AutoTokenizer.from_pretrained(conv)
+    rows = [json.loads(line) for line in (conv / "predictions.jsonl").read_text().splitlines()]
+    inputs = tokenizer(["hi , i like comedy movies"], return_tensors="pt", add_special_tokens=False)
+    generated = conv_model.generate(input_ids=inputs["input_ids"], context_entities=torch.tensor([[1]]),
+                                    max_new_tokens=5)
+    assert generated.shape[0] == 1 and generated.shape[1] > 1
+    assert rows and all(row["prediction"] and row["reference"] for row in rows)

@@ -2,7 +2,8 @@
 
 `CRSVocabulary` holds the id maps of one dataset release (entity2id, word2id and the item catalogue), read from
 the dataset's own id-map configs so that ids line up with CRSLab's. `recommendation_examples` turns each
-recommendation turn into one example per gold item, CRSLab's protocol, and `RecommendationCollator` pads them.
+recommendation turn into one example per gold item, CRSLab's protocol, and `RecommendationCollator` pads them;
+`conversation_examples` / `ConversationCollator` do the same for response generation.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ import torch
 
 from crs_hf.data.registry import load_dataset
 
-__all__ = ["CRSVocabulary", "RecommendationCollator", "recommendation_examples"]
+__all__ = [
+    "CRSVocabulary",
+    "ConversationCollator",
+    "RecommendationCollator",
+    "conversation_examples",
+    "recommendation_examples",
+]
 
 
 @dataclass
@@ -116,4 +123,57 @@ class RecommendationCollator:
             "context_words": pad([f["context_words"] for f in features], 0),
             "context_item_positions": pad([f["context_item_positions"] for f in features], -1),
             "rec_labels": torch.tensor([f["rec_labels"] for f in features], dtype=torch.long),
+        }
+
+
+def conversation_examples(
+    turns: datasets.Dataset,
+    vocab: CRSVocabulary,
+    tokenizer,
+    roles: Sequence[str] = ("Recommender",),
+    max_context_tokens: int = 256,
+    max_response_tokens: int = 30,
+) -> datasets.Dataset:
+    """One example per turn of `roles`: `input_ids` (the most recent `max_context_tokens` context tokens, utterances
+    separated by the end token), `context_entities` (ids) and `labels` (response tokens + end token), plus
+    `dialog_id` / `turn_id` to trace predictions."""
+    eos = tokenizer.eos_token_id
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        out: dict[str, list[Any]] = {key: [] for key in ("dialog_id", "turn_id", "input_ids", "context_entities", "labels")}
+        for i in range(len(batch["dialog_id"])):
+            if batch["role"][i] not in roles or not batch["context"][i]:
+                continue
+            context: list[int] = []
+            for utterance in batch["context"][i]:
+                context += tokenizer(utterance, add_special_tokens=False)["input_ids"] + [eos]
+            response = tokenizer(batch["response"][i], add_special_tokens=False)["input_ids"][: max_response_tokens - 1]
+            out["dialog_id"].append(batch["dialog_id"][i])
+            out["turn_id"].append(batch["turn_id"][i])
+            out["input_ids"].append(context[-max_context_tokens:])
+            out["context_entities"].append(
+                [vocab.entity_ids[n] for n in batch["context_entities"][i] if n in vocab.entity_ids])
+            out["labels"].append(response + [eos])
+        return out
+
+    return turns.map(encode, batched=True, remove_columns=turns.column_names)
+
+
+@dataclass
+class ConversationCollator:
+    """Pads `input_ids` with the pad id (mask 0), `context_entities` with 0 and `labels` with -100."""
+
+    pad_token_id: int
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        def pad(rows: list[list[int]], value: int) -> torch.Tensor:
+            width = max(1, max(len(row) for row in rows))
+            return torch.tensor([row + [value] * (width - len(row)) for row in rows], dtype=torch.long)
+
+        input_ids = pad([f["input_ids"] for f in features], self.pad_token_id)
+        return {
+            "input_ids": input_ids,
+            "attention_mask": (input_ids != self.pad_token_id).long(),
+            "context_entities": pad([f["context_entities"] for f in features], 0),
+            "labels": pad([f["labels"] for f in features], -100),
         }

@@ -1,9 +1,12 @@
 """Knowledge-graph CRS models (KBRD, KGSF, ReDial): `CRSTrainingConfig` + `CRSTrainer`.
 
-The recommendation stage is a plain `Trainer` run on the model's own loss; evaluation ranks the item catalogue
-and reports CRSLab's Hit/MRR/NDCG@k twice: over every gold item (CRSLab's protocol, comparable with published
-numbers) and over the gold items not mentioned earlier in the dialog, with the mentioned items masked out of the
-ranking (`*_new`; published ReDial numbers are inflated by such repeats).
+Every stage is a plain `Trainer` run on the model's own loss; only evaluation differs.
+
+- `rec`: ranks the item catalogue and reports CRSLab's Hit/MRR/NDCG@k twice: over every gold item (CRSLab's
+  protocol, comparable with published numbers) and over the gold items not mentioned earlier in the dialog, with
+  the mentioned items masked out of the ranking (`*_new`; published ReDial numbers are inflated by such repeats).
+- `conv`: generates every response with `generate()` (never the teacher-forced argmax CRSLab validates with) and
+  reports BLEU / Distinct / F1 in the standard definitions and, as `crslab_*`, in CRSLab's.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import numpy as np
 import torch
 from transformers import EvalPrediction, Trainer, TrainingArguments
 
+from crs_hf.metrics.generation import ConversationMetrics
 from crs_hf.metrics.ranking import RankingMetrics
 from crs_hf.training.devices import accelerator_available
 
-__all__ = ["CRSTrainer", "CRSTrainingConfig", "recommendation_metrics"]
+__all__ = ["CRSTrainer", "CRSTrainingConfig", "conversation_metrics", "recommendation_metrics"]
 
-STAGES = ("rec",)
+STAGES = ("rec", "conv")
 
 
 @dataclass
@@ -28,7 +32,9 @@ class CRSTrainingConfig(TrainingArguments):
     """Training arguments of one stage of a knowledge-graph CRS model.
 
     Args:
-        stage (`str`, defaults to `"rec"`): the stage trained: `"rec"` (recommendation).
+        stage (`str`, defaults to `"rec"`): the stage trained: `"rec"` (recommendation) or `"conv"` (conversation).
+        generation_max_length (`int`, defaults to 30), generation_num_beams (`int`, defaults to 1): decoding of
+            the `conv` evaluation.
         rec_ks (`list[int]`, defaults to `[1, 10, 50]`): cut-offs of the ranking metrics.
         max_context_entities (`int`, *optional*): keep the most recent N context entities/words per turn.
 
@@ -39,6 +45,8 @@ class CRSTrainingConfig(TrainingArguments):
     """
 
     stage: str = field(default="rec", metadata={"help": "Stage to train.", "choices": list(STAGES)})
+    generation_max_length: int = field(default=30, metadata={"help": "conv: longest generated response."})
+    generation_num_beams: int = field(default=1, metadata={"help": "conv: beams (1 = greedy)."})
     rec_ks: list[int] = field(default_factory=lambda: [1, 10, 50], metadata={"help": "Ranking cut-offs."})
     max_context_entities: int | None = field(default=None, metadata={"help": "Most recent context entities kept."})
     # defaults changed from TrainingArguments
@@ -73,6 +81,22 @@ def recommendation_metrics(prediction: EvalPrediction, ks: list[int]) -> dict[st
     return result
 
 
+def conversation_metrics(prediction: EvalPrediction, tokenizer) -> dict[str, float]:
+    """Decoded generations against decoded references: standard BLEU/Distinct/F1 and CRSLab's (`crslab_*`)."""
+
+    def decode(ids: np.ndarray) -> list[str]:
+        ids = np.where(np.asarray(ids) < 0, tokenizer.pad_token_id, ids)
+        return [text.strip() for text in tokenizer.batch_decode(ids.tolist(), skip_special_tokens=True)]
+
+    predictions, references = decode(prediction.predictions), decode(prediction.label_ids)
+    standard, crslab = ConversationMetrics("standard"), ConversationMetrics("crslab")
+    for metric in (standard, crslab):
+        metric.add_batch(predictions, references)
+    result = standard.compute()
+    result.update({f"crslab_{key}": value for key, value in crslab.compute().items()})
+    return result
+
+
 class CRSTrainer(Trainer):
     """`Trainer` for the stages of a knowledge-graph CRS model (see the module docstring for the evaluation).
 
@@ -85,8 +109,13 @@ class CRSTrainer(Trainer):
             raise ValueError("`args` is required: a CRSTrainingConfig naming the stage and the output_dir")
         if not isinstance(args, CRSTrainingConfig):
             raise ValueError(f"`args` must be a CRSTrainingConfig, but got {type(args).__name__}")
-        if kwargs.get("compute_metrics") is None:
+        if kwargs.get("compute_metrics") is None and args.stage == "rec":
             kwargs["compute_metrics"] = lambda prediction: recommendation_metrics(prediction, args.rec_ks)
+        elif kwargs.get("compute_metrics") is None:
+            if kwargs.get("processing_class") is None:
+                raise ValueError("the conv stage needs `processing_class` (the tokenizer) to decode generations")
+            tokenizer = kwargs["processing_class"]
+            kwargs["compute_metrics"] = lambda prediction: conversation_metrics(prediction, tokenizer)
         super().__init__(model=model, args=args, **kwargs)
         self._forward_inputs = set(inspect.signature(self.model.forward).parameters)
 
@@ -98,6 +127,8 @@ class CRSTrainer(Trainer):
 
     def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
         inputs = self._prepare_inputs(inputs)
+        if self.args.stage == "conv":
+            return self._conversation_step(model, inputs, prediction_loss_only)
         mentioned = inputs.pop("context_item_positions")
         labels = inputs["rec_labels"]
         with torch.no_grad():
@@ -113,3 +144,16 @@ class CRSTrainer(Trainer):
         ranked = torch.stack([scores.topk(k).indices, masked.topk(k).indices], dim=1)  # (batch, 2, k)
         repeated = (mentioned == labels[:, None]).any(dim=1).long()
         return loss, ranked, torch.stack([labels, repeated], dim=1)
+
+    def _conversation_step(self, model, inputs, prediction_loss_only):
+        inputs = self._model_inputs(inputs)
+        with torch.no_grad():
+            loss = model(**inputs).loss.detach()
+            if prediction_loss_only:
+                return loss, None, None
+            unwrapped = self.accelerator.unwrap_model(model)
+            generated = unwrapped.generate(
+                **{key: value for key, value in inputs.items() if key != "labels"},
+                max_new_tokens=self.args.generation_max_length, num_beams=self.args.generation_num_beams,
+            )
+        return loss, generated, inputs["labels"]
