@@ -26,3 +26,13 @@ def real_data() -> Path:
     if not folder.is_dir():
         pytest.skip(f"real data not found at {folder} (set CRS_HF_REAL_DATA to its folder)")
     return folder
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1, for `accelerate launch --main_process_port` (the default 29500 collides when
+    two multi-process launches overlap)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

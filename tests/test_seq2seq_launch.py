@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, free_port
 
 SCRIPT = str(REPO_ROOT / "examples" / "train_durecdial2.py")
 RECIPE = str(REPO_ROOT / "examples" / "recipes" / "mbart_durecdial2_sample.yaml")
@@ -29,7 +29,8 @@ def accelerate_launch(tmp_path, launch_args: list[str], task: str) -> subprocess
     "launch_args, task, processes",
     [
         (["--num_processes", "1", "--cpu"], "en-zh", "1 process"),
-        (["--config_file", str(REPO_ROOT / "examples" / "accelerate_configs" / "cpu_2proc.yaml")], "multi", "2 processes"),
+        (["--config_file", str(REPO_ROOT / "examples" / "accelerate_configs" / "cpu_2proc.yaml"), "--main_process_port",
+          str(free_port())], "multi", "2 processes"),
     ],
     ids=["one-process", "two-processes"],
 )

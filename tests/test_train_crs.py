@@ -59,15 +59,18 @@ def test_one_and_two_processes_give_the_same_test_metrics(tmp_path):
                                                   "--disable_tqdm", "true", "--num_train_epochs", "3"]))
     accelerate = shutil.which("accelerate") or os.path.join(os.path.dirname(sys.executable), "accelerate")
     results = {}
-    for launch in (["--num_processes", "1", "--cpu"],
-                   ["--config_file", str(REPO_ROOT / "examples" / "accelerate_configs" / "cpu_2proc.yaml")]):
+    from conftest import free_port
+
+    two_processes = ["--config_file", str(REPO_ROOT / "examples" / "accelerate_configs" / "cpu_2proc.yaml"),
+                     "--main_process_port", str(free_port())]
+    for launch in (["--num_processes", "1", "--cpu"], two_processes):
         out = tmp_path / f"eval{len(results)}"
         command = [accelerate, "launch", *launch, str(REPO_ROOT / "examples" / "train_crs.py"), "--config", RECIPE,
                    "--model_name_or_path", str(trained), "--num_train_epochs", "0", "--output_dir", str(out),
                    "--per_device_eval_batch_size", "4", "--disable_tqdm", "true"]
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
         proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
-        assert proc.returncode == 0, proc.stderr[-4000:]
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-6000:]
         results[len(results)] = json.loads((out / "test_results.json").read_text())
     one, two = results[0], results[1]
     for key in ("test_hit@50", "test_mrr@50", "test_ndcg@50", "test_n_samples", "test_hit@50_new"):
