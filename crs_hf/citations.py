@@ -107,3 +107,23 @@ DURECDIAL = """\
     pages = "1036--1049",
 }
 """
+
+KBRD = """\
+@inproceedings{chen-etal-2019-towards,
+    title = "Towards Knowledge-Based Recommender Dialog System",
+    author = "Chen, Qibin and Lin, Junyang and Zhang, Yichang and Ding, Ming and Cen, Yukuo and Yang, Hongxia and Tang, Jie",
+    booktitle = "Proceedings of the 2019 Conference on Empirical Methods in Natural Language Processing (EMNLP-IJCNLP)",
+    year = "2019",
+    pages = "1803--1813",
+}
+"""
+
+KGSF = """\
+@inproceedings{zhou-etal-2020-improving,
+    title = "Improving Conversational Recommender Systems via Knowledge Graph based Semantic Fusion",
+    author = "Zhou, Kun and Zhao, Wayne Xin and Bian, Shuqing and Zhou, Yuanhang and Wen, Ji-Rong and Yu, Jingsong",
+    booktitle = "Proceedings of the 26th ACM SIGKDD International Conference on Knowledge Discovery & Data Mining",
+    year = "2020",
+    pages = "1006--1014",
+}
+"""

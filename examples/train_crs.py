@@ -21,9 +21,11 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from huggingface_hub import ModelCardData
 from transformers import CONFIG_MAPPING, AutoConfig, set_seed
 
 import crs_hf
+from crs_hf.citations import CRSLAB, KBRD, KGSF, REDIAL
 from crs_hf.data import load_graph
 from crs_hf.data.crs_inputs import (
     ConversationCollator,
@@ -33,6 +35,7 @@ from crs_hf.data.crs_inputs import (
     recommendation_examples,
 )
 from crs_hf.data.splits import split_by_dialog
+from crs_hf.model_card import render_model_card
 from crs_hf.models import KBRDForConversation, KBRDForRecommendation, KGSFForRecommendation, ReDialForRecommendation
 from crs_hf.recipes import RecipeParser, parse_config_overrides
 from crs_hf.tokenization import word_level_tokenizer
@@ -120,6 +123,43 @@ def write_predictions(path: str, stage: str, examples, output, vocab: CRSVocabul
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+MODEL_INFO = {  # architecture name, modeling folder, citation
+    "crs_kbrd": ("KBRD (Chen et al., EMNLP 2019)", "kbrd", KBRD),
+    "crs_kgsf": ("KGSF (Zhou et al., KDD 2020)", "kgsf", KGSF),
+    "crs_redial": ("ReDial (Li et al., NeurIPS 2018)", "redial", REDIAL),
+}
+
+
+def write_model_card(model, script_args, model_args, training_args, examples, metrics, recipe) -> None:
+    architecture, folder, citation = MODEL_INFO[model_args.model_type]
+    stage = training_args.stage
+    protocol = ("Items ranked over the catalogue; one sample per gold item (CRSLab's protocol); `*_new`: gold items "
+                "not mentioned earlier, with mentioned items masked." if stage == "rec" else
+                "Responses generated with `generate()`; BLEU/Distinct/F1 in the standard definitions and, as "
+                "`crslab_*`, in CRSLab's (see crs_hf.metrics.generation).")
+    card = render_model_card(
+        "crs_model",
+        ModelCardData(language=["en"], license="apache-2.0", library_name="transformers",
+                      datasets=[f"crs_hf/{script_args.dataset_name}"],
+                      tags=["crs_hf", "conversational-recommendation", model_args.model_type, stage]),
+        model_name=os.path.basename(os.path.abspath(training_args.output_dir)),
+        repo_id=training_args.hub_model_id or training_args.output_dir,
+        stage_name="recommender" if stage == "rec" else "conversation model",
+        architecture=architecture, folder=folder, model_class=type(model).__name__, dataset=script_args.dataset_name,
+        data_note="the sample shipped with crs_hf" if script_args.use_sample else (
+            "dialogs split 80/10/10 by a hash of dialog_id" if script_args.split_dialogs else "the release's splits"),
+        n_train=len(examples["train"]), n_eval=len(examples.get("validation", [])), n_test=len(examples["test"]),
+        recipe=recipe or "(command-line arguments; see training_args.bin)",
+        hyperparameters={k: getattr(training_args, k) for k in (
+            "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "seed")},
+        protocol=protocol,
+        results={k.removeprefix("test_"): v for k, v in metrics.items()
+                 if isinstance(v, float) and not k.endswith(("runtime", "per_second"))},
+        citation="\n".join(c.strip() for c in (citation, CRSLAB)),
+    )
+    card.save(os.path.join(training_args.output_dir, "README.md"))
+
+
 def main(script_args: ScriptArguments, model_args: ModelArguments, training_args: CRSTrainingConfig,
          recipe: str | None = None) -> dict:
     """Trains one stage, evaluates it on the test split, writes the outputs; returns the test metrics."""
@@ -162,11 +202,14 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
                           examples["test"], output, vocab, tokenizer)
         with open(os.path.join(training_args.output_dir, "run_args.json"), "w", encoding="utf-8") as handle:
             json.dump({"script": vars(script_args), "model": vars(model_args), "recipe": recipe}, handle, indent=2)
+        write_model_card(model, script_args, model_args, training_args, examples, output.metrics, recipe)
         if training_args.stage == "rec":
             keys = [f"{m}@{k}" for m in ("hit", "mrr", "ndcg") for k in training_args.rec_ks]
         else:
             keys = ["bleu@1", "bleu@2", "dist@1", "dist@2", "f1", "crslab_bleu@1", "crslab_dist@2"]
         trainer.accelerator.print(" ".join(f"{key}={output.metrics[f'test_{key}']:.4f}" for key in keys))
+    if training_args.push_to_hub:
+        trainer.push_to_hub(commit_message=f"{model_args.model_type} {training_args.stage} on {script_args.dataset_name}")
     return output.metrics
 
 

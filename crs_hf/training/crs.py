@@ -20,7 +20,7 @@ from transformers import EvalPrediction, Trainer, TrainingArguments
 
 from crs_hf.metrics.generation import ConversationMetrics
 from crs_hf.metrics.ranking import RankingMetrics
-from crs_hf.training.devices import accelerator_available
+from crs_hf.training.devices import KeepWrittenModelCard, accelerator_available
 
 __all__ = ["CRSTrainer", "CRSTrainingConfig", "conversation_metrics", "recommendation_metrics"]
 
@@ -97,7 +97,7 @@ def conversation_metrics(prediction: EvalPrediction, tokenizer) -> dict[str, flo
     return result
 
 
-class CRSTrainer(Trainer):
+class CRSTrainer(KeepWrittenModelCard, Trainer):
     """`Trainer` for the stages of a knowledge-graph CRS model (see the module docstring for the evaluation).
 
     Batches carry every input any CRS model may need (`RecommendationCollator`); each model gets the ones its

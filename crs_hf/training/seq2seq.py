@@ -28,7 +28,7 @@ from transformers.utils import logging
 
 from crs_hf.data.seq2seq import LANGUAGE_CODES, LanguageCodes
 from crs_hf.metrics.durecdial_eval import DuRecDialMetrics
-from crs_hf.training.devices import accelerator_available
+from crs_hf.training.devices import KeepWrittenModelCard, accelerator_available
 
 logger = logging.get_logger(__name__)
 
@@ -127,7 +127,7 @@ def make_durecdial_compute_metrics(
     return compute_metrics
 
 
-class CRSSeq2SeqTrainer(Seq2SeqTrainer):
+class CRSSeq2SeqTrainer(KeepWrittenModelCard, Seq2SeqTrainer):
     """`Seq2SeqTrainer` whose generation starts from each example's response-language prefix.
 
     Args:
@@ -142,12 +142,6 @@ class CRSSeq2SeqTrainer(Seq2SeqTrainer):
             raise ValueError("`language_codes` is required: build it with LanguageCodes.for_model(tokenizer, ...)")
         super().__init__(*args, **kwargs)
         self.language_codes = language_codes
-
-    def create_model_card(self, *args, **kwargs) -> None:
-        """Keeps a card the training script already wrote (with DuRecDial results) instead of the generic one."""
-        if os.path.isfile(os.path.join(self.args.output_dir, "README.md")):
-            return
-        super().create_model_card(*args, **kwargs)
 
     def evaluation_loop(self, *args, **kwargs):
         # `Seq2SeqTrainer.evaluate/predict` switch to `accelerator.gather`, which keeps the samples duplicated to

@@ -1,0 +1,37 @@
+"""`--push_to_hub` of `examples/train_crs.py` against the fake Hub: the card and the KG-carrying model come back."""
+
+from conftest import REPO_ROOT
+from fake_hub import fake_hub, run_with_hub  # noqa: F401  (fake_hub is a fixture)
+
+REPO = "crs_hf/kbrd-redial-sample"
+
+
+def test_push_kbrd_and_load_it_from_the_hub(tmp_path, fake_hub):  # noqa: F811
+    script, recipe = REPO_ROOT / "examples" / "train_crs.py", REPO_ROOT / "examples" / "recipes" / "kbrd_sample.yaml"
+    run_with_hub(
+        f"""
+        import subprocess, sys
+        proc = subprocess.run([sys.executable, {str(script)!r}, "--config", {str(recipe)!r}, "--output_dir",
+                               {str(tmp_path / "out")!r}, "--num_train_epochs", "2", "--disable_tqdm", "true",
+                               "--push_to_hub", "true", "--hub_model_id", {REPO!r}], capture_output=True, text=True)
+        print(proc.stdout[-2000:], proc.stderr[-4000:])
+        sys.exit(proc.returncode)
+        """,
+        fake_hub.endpoint, tmp_path / "push", timeout=400,
+    )
+    files = fake_hub.repo_files(REPO, "model")
+    assert {"config.json", "model.safetensors", "README.md", "test_results.json", "predictions.jsonl"} <= set(files)
+    card = files["README.md"].decode()
+    assert "The **recommender** of **KBRD (Chen et al., EMNLP 2019)**" in card and "| hit@50 |" in card
+    assert "chen-etal-2019-towards" in card and "zhou-etal-2021-crslab" in card
+
+    proc = run_with_hub(
+        f"""
+        import crs_hf
+        from crs_hf.models import KBRDForRecommendation
+        model = KBRDForRecommendation.from_pretrained({REPO!r})
+        print("LOADED", model.config.n_entity_edges > 0, len(model.config.item_ids))
+        """,
+        fake_hub.endpoint, tmp_path / "load",
+    )
+    assert "LOADED True 60" in proc.stdout
