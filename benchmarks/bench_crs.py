@@ -13,7 +13,6 @@ Results are appended to benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import statistics
 from pathlib import Path
 
 from common import RESULTS, append_table, run_in_fresh_process  # noqa: E402  (benchmarks/common.py)

@@ -22,7 +22,6 @@ import os
 from dataclasses import asdict, dataclass, field
 
 import datasets
-import torch
 from accelerate.logging import get_logger
 from huggingface_hub import ModelCardData
 from transformers import (

@@ -11,6 +11,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ["HF_DATASETS_CACHE"] = tempfile.mkdtemp(prefix="crs_hf-test-cache-")
 
 import pytest  # noqa: E402
+from fake_hub import fake_hub  # noqa: E402,F401  (the fixture, for every test module)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,14 +5,14 @@ import shutil
 import sys
 
 from durecdial2_fixtures import write_parallel
-from fake_hub import fake_hub, run_with_hub  # noqa: F401  (fake_hub is a fixture)
+from fake_hub import run_with_hub
 
 import crs_hf
 
 REPO = "crs_hf/durecdial2"
 
 
-def test_push_then_load_from_the_hub(tmp_path, fake_hub):  # noqa: F811
+def test_push_then_load_from_the_hub(tmp_path, fake_hub):
     raw = write_parallel(write_parallel(tmp_path / "raw", "train"), "dev")
     crs_hf_cli = shutil.which("crs-hf") or f"{sys.executable} -m crs_hf.cli"
     run_with_hub(
@@ -48,7 +48,7 @@ def test_push_then_load_from_the_hub(tmp_path, fake_hub):  # noqa: F811
     assert not fake_hub.unhandled
 
 
-def test_push_of_bad_data_uploads_nothing(tmp_path, fake_hub):  # noqa: F811
+def test_push_of_bad_data_uploads_nothing(tmp_path, fake_hub):
     raw = write_parallel(tmp_path / "raw")
     (raw / "en_dev.txt").write_text("{oops\n", encoding="utf-8")
     proc = run_with_hub(

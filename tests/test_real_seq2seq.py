@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from conftest import REPO_ROOT
 from test_seq2seq import SAMPLE_RECIPE, train_durecdial2
 
 pytestmark = pytest.mark.real_data

@@ -1,13 +1,13 @@
 """`--push_to_hub` of the DuRecDial 2.0 example against the project's fake Hub; a user then loads the model."""
 
 from conftest import REPO_ROOT
-from fake_hub import fake_hub, run_with_hub  # noqa: F401  (fake_hub is a fixture)
+from fake_hub import run_with_hub
 
 SCRIPT = REPO_ROOT / "examples" / "train_durecdial2.py"
 RECIPE = REPO_ROOT / "examples" / "recipes" / "mbart_durecdial2_sample.yaml"
 
 
-def test_push_trained_model_and_load_it_from_the_hub(tmp_path, fake_hub):  # noqa: F811
+def test_push_trained_model_and_load_it_from_the_hub(tmp_path, fake_hub):
     run_with_hub(
         f"""
         import subprocess, sys

@@ -1,12 +1,12 @@
 """`--push_to_hub` of `examples/train_crs.py` against the fake Hub: the card and the KG-carrying model come back."""
 
 from conftest import REPO_ROOT
-from fake_hub import fake_hub, run_with_hub  # noqa: F401  (fake_hub is a fixture)
+from fake_hub import run_with_hub
 
 REPO = "crs_hf/kbrd-redial-sample"
 
 
-def test_push_kbrd_and_load_it_from_the_hub(tmp_path, fake_hub):  # noqa: F811
+def test_push_kbrd_and_load_it_from_the_hub(tmp_path, fake_hub):
     script, recipe = REPO_ROOT / "examples" / "train_crs.py", REPO_ROOT / "examples" / "recipes" / "kbrd_sample.yaml"
     run_with_hub(
         f"""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import datasets
 
-from crs_hf.errors import CRSDataError, CRSHFError
+from crs_hf.errors import CRSHFError
 
 __all__ = [
     "DATASETS",
