@@ -16,6 +16,7 @@ from typing import Any
 import datasets
 import torch
 
+from crs_hf.data.collate import pad_id_lists
 from crs_hf.data.registry import load_dataset
 
 __all__ = [
@@ -115,8 +116,7 @@ class RecommendationCollator:
         def pad(rows: list[list[int]], value: int) -> torch.Tensor:
             if self.max_entities:
                 rows = [row[-self.max_entities :] for row in rows]
-            width = max(1, max(len(row) for row in rows))
-            return torch.tensor([row + [value] * (width - len(row)) for row in rows], dtype=torch.long)
+            return pad_id_lists(rows, value)
 
         return {
             "context_entities": pad([f["context_entities"] for f in features], 0),
@@ -166,14 +166,10 @@ class ConversationCollator:
     pad_token_id: int
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        def pad(rows: list[list[int]], value: int) -> torch.Tensor:
-            width = max(1, max(len(row) for row in rows))
-            return torch.tensor([row + [value] * (width - len(row)) for row in rows], dtype=torch.long)
-
-        input_ids = pad([f["input_ids"] for f in features], self.pad_token_id)
+        input_ids = pad_id_lists([f["input_ids"] for f in features], self.pad_token_id)
         return {
             "input_ids": input_ids,
             "attention_mask": (input_ids != self.pad_token_id).long(),
-            "context_entities": pad([f["context_entities"] for f in features], 0),
-            "labels": pad([f["labels"] for f in features], -100),
+            "context_entities": pad_id_lists([f["context_entities"] for f in features], 0),
+            "labels": pad_id_lists([f["labels"] for f in features], -100),
         }

@@ -25,6 +25,8 @@ from typing import Any
 import torch
 from transformers import PreTrainedTokenizerBase
 
+from crs_hf.data.collate import pad_id_lists
+
 __all__ = ["LANGUAGE_CODES", "LanguageCodes", "Seq2SeqCollator", "encode_example", "encode_source", "format_source"]
 
 LANGUAGE_CODES = {"en": "en_XX", "zh": "zh_CN"}
@@ -130,10 +132,7 @@ class Seq2SeqCollator:
 
     def __call__(self, features: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
         def pad(rows: list[list[int]], value: int) -> torch.Tensor:
-            width = max(len(row) for row in rows)
-            if self.pad_to_multiple_of:
-                width = -(-width // self.pad_to_multiple_of) * self.pad_to_multiple_of
-            return torch.tensor([row + [value] * (width - len(row)) for row in rows], dtype=torch.long)
+            return pad_id_lists(rows, value, self.pad_to_multiple_of)
 
         batch = {
             "input_ids": pad([f["input_ids"] for f in features], self.pad_token_id),

@@ -20,7 +20,7 @@ from transformers import EvalPrediction, Trainer, TrainingArguments
 
 from crs_hf.metrics.generation import ConversationMetrics
 from crs_hf.metrics.ranking import RankingMetrics
-from crs_hf.training.devices import KeepWrittenModelCard, accelerator_available
+from crs_hf.training.devices import CPUWhenNoAccelerator, KeepWrittenModelCard
 
 __all__ = ["CRSTrainer", "CRSTrainingConfig", "conversation_metrics", "recommendation_metrics"]
 
@@ -28,7 +28,7 @@ STAGES = ("rec", "conv")
 
 
 @dataclass
-class CRSTrainingConfig(TrainingArguments):
+class CRSTrainingConfig(CPUWhenNoAccelerator, TrainingArguments):
     """Training arguments of one stage of a knowledge-graph CRS model.
 
     Args:
@@ -58,8 +58,6 @@ class CRSTrainingConfig(TrainingArguments):
         "help": "The KG buffers never change: broadcasting them each step only makes the R-GCN rebuild its index."})
 
     def __post_init__(self):
-        if not self.use_cpu and not accelerator_available():
-            self.use_cpu = True  # see CRSSeq2SeqConfig: CPU processes only join up when told they run on CPU
         super().__post_init__()
         if self.stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}, but got {self.stage!r}")

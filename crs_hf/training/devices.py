@@ -6,13 +6,24 @@ import os
 
 import torch
 
-__all__ = ["KeepWrittenModelCard", "accelerator_available"]
+__all__ = ["CPUWhenNoAccelerator", "KeepWrittenModelCard", "accelerator_available"]
 
 
 def accelerator_available() -> bool:
     """Whether torch sees a GPU (CUDA/ROCm), an Apple GPU or an Intel XPU."""
     xpu = getattr(torch, "xpu", None)
     return torch.cuda.is_available() or torch.backends.mps.is_available() or bool(xpu and xpu.is_available())
+
+
+class CPUWhenNoAccelerator:
+    """`TrainingArguments` mixin: `use_cpu=True` on a machine without an accelerator. Without it a CPU-only
+    `accelerate launch --num_processes 2` runs two separate trainings: the Trainer only joins CPU processes (gloo)
+    when told it runs on CPU."""
+
+    def __post_init__(self):
+        if not self.use_cpu and not accelerator_available():
+            self.use_cpu = True
+        super().__post_init__()
 
 
 class KeepWrittenModelCard:

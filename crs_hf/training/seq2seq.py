@@ -28,7 +28,7 @@ from transformers.utils import logging
 
 from crs_hf.data.seq2seq import LANGUAGE_CODES, LanguageCodes
 from crs_hf.metrics.durecdial_eval import DuRecDialMetrics
-from crs_hf.training.devices import KeepWrittenModelCard, accelerator_available
+from crs_hf.training.devices import CPUWhenNoAccelerator, KeepWrittenModelCard
 
 logger = logging.get_logger(__name__)
 
@@ -43,7 +43,7 @@ __all__ = [
 
 
 @dataclass
-class CRSSeq2SeqConfig(Seq2SeqTrainingArguments):
+class CRSSeq2SeqConfig(CPUWhenNoAccelerator, Seq2SeqTrainingArguments):
     """Training arguments for response generation as translation.
 
     Args:
@@ -67,10 +67,6 @@ class CRSSeq2SeqConfig(Seq2SeqTrainingArguments):
     logging_steps: float = field(default=10, metadata={"help": "Log every N steps."})
 
     def __post_init__(self):
-        if not self.use_cpu and not accelerator_available():
-            # Without this a CPU-only `accelerate launch --num_processes 2` runs two separate trainings: the Trainer
-            # only joins CPU processes (gloo) when told it runs on CPU.
-            self.use_cpu = True
         super().__post_init__()
         if self.max_source_length < 8 or self.max_target_length < 4:
             raise ValueError(f"max_source_length ({self.max_source_length}) must be >= 8 and max_target_length "
