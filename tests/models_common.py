@@ -5,9 +5,16 @@ A test class mixes `ModelTesterMixin` in and sets `model_tester` to an object wi
 `get_config()`, `create_model(model_class)` (a seeded model with its graphs loaded) and `inputs(model_class)`
 (the forward kwargs, gold labels included), plus `all_model_classes`, `base_model_class`,
 `conversation_class` (the `AutoModelForSeq2SeqLM` head) and `generation_inputs()`.
+
+`check_loads_by_trust_remote_code_without_crs_hf` is for the models whose files are self-contained.
 """
 
+import os
+import subprocess
+import sys
+import sysconfig
 from dataclasses import fields
+from pathlib import Path
 
 import torch
 from transformers import AutoConfig, AutoModel, AutoModelForSeq2SeqLM
@@ -31,6 +38,76 @@ def padded_ids(batch: int, length: int, low: int, high: int, generator: torch.Ge
 
 def tensor_fields(output) -> dict[str, torch.Tensor]:
     return {f.name: getattr(output, f.name) for f in fields(output) if torch.is_tensor(getattr(output, f.name))}
+
+
+# Run by `python -I -S -c`: no PYTHONPATH, no cwd, no .pth files (an editable install of crs_hf is one); then
+# site-packages, with crs_hf hidden even where it is installed there (CI installs the wheel): a user without crs_hf.
+REMOTE_CODE_SCRIPT = """
+import importlib.abc, sys
+
+
+class HideCRSHF(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "crs_hf" or name.startswith("crs_hf."):
+            raise ModuleNotFoundError(f"No module named {{name!r}} (hidden by the test)")
+        return None
+
+
+sys.meta_path.insert(0, HideCRSHF())
+sys.path.append({purelib!r})
+try:
+    import crs_hf
+    sys.exit("crs_hf is importable, the test proves nothing")
+except ModuleNotFoundError:
+    pass
+import torch
+import transformers
+model = getattr(transformers, {auto_class!r}).from_pretrained({model_dir!r}, trust_remote_code=True).eval()
+case = torch.load({case!r})
+with torch.no_grad():
+    got = getattr(model(**case["inputs"]), {output!r})
+assert type(model).__module__.startswith("transformers_modules"), type(model).__module__
+assert type(model).__name__ == {class_name!r}, type(model).__name__
+assert torch.equal(got, case["expected"]), (got - case["expected"]).abs().max()
+if case["generated"] is not None:
+    inputs = {{k: v for k, v in case["inputs"].items() if k != "labels"}}
+    generated = model.generate(**inputs, do_sample=False, max_new_tokens=3)
+    assert torch.equal(generated, case["generated"]), (generated, case["generated"])
+print("ok")
+"""
+
+
+def check_loads_by_trust_remote_code_without_crs_hf(
+    tmp_path: Path, model, inputs: dict, auto_class: str = "AutoModelForSeq2SeqLM", output: str = "logits"
+) -> None:
+    """Saves `model` after `register_for_auto_class(auto_class)` and loads it with `trust_remote_code=True` in a
+    fresh interpreter that cannot import crs_hf: its `output` on `inputs` (and, for a head that generates, greedy
+    `generate()` without the labels) must equal the in-process model's."""
+    model_class, config_class = type(model), type(model.config)
+    with torch.no_grad():
+        expected = getattr(model(**inputs), output)
+    generated = None
+    if model.can_generate():
+        generated = model.generate(**{k: v for k, v in inputs.items() if k != "labels"}, do_sample=False,
+                                   max_new_tokens=3)
+    try:
+        config_class.register_for_auto_class()
+        model_class.register_for_auto_class(auto_class)
+        model.save_pretrained(tmp_path / "model")
+    finally:  # class attributes: do not leak into the other tests' saves
+        config_class._auto_class = model_class._auto_class = None
+    files = {sys.modules[cls.__module__].__file__ for cls in (model_class, config_class)}
+    assert {os.path.basename(file) for file in files} <= set(os.listdir(tmp_path / "model"))
+    torch.save({"inputs": inputs, "expected": expected, "generated": generated}, tmp_path / "case.pt")
+    code = REMOTE_CODE_SCRIPT.format(
+        purelib=sysconfig.get_paths()["purelib"], auto_class=auto_class, model_dir=str(tmp_path / "model"),
+        case=str(tmp_path / "case.pt"), output=output, class_name=model_class.__name__,
+    )
+    env = {**os.environ, "HF_HOME": str(tmp_path / "hf_home"), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", code], check=False, cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "ok", result.stdout
 
 
 class ModelTesterMixin:

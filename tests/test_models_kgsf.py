@@ -1,8 +1,9 @@
-"""KGSF: output shapes of the four classes, the infomax term, the decoder's KG attention and copy mechanism."""
+"""KGSF: output shapes of the four classes, the infomax term, the decoder's KG attention and copy mechanism,
+trust_remote_code."""
 
 import pytest
 import torch
-from models_common import ModelTesterMixin, padded_ids, random_graph
+from models_common import ModelTesterMixin, check_loads_by_trust_remote_code_without_crs_hf, padded_ids, random_graph
 
 from crs_hf.models import KGSFConfig, KGSFForConversation, KGSFForPretraining, KGSFForRecommendation, KGSFModel
 from crs_hf.models.kgsf.modeling_kgsf import infomax_loss
@@ -165,3 +166,9 @@ class TestKGSF(ModelTesterMixin):
         del inputs["context_words"]
         with pytest.raises(ValueError, match="needs context_entities and context_words"):
             model(**inputs)
+
+    def test_loads_by_trust_remote_code_without_crs_hf(self, tmp_path):
+        tester = self.model_tester
+        model = tester.create_model(KGSFForConversation)  # with both graphs: buffers of the checkpoint
+        model.set_copy_mask(torch.arange(model.config.vocab_size) % 3 != 0)
+        check_loads_by_trust_remote_code_without_crs_hf(tmp_path, model, tester.inputs(KGSFForConversation))

@@ -1,10 +1,13 @@
-"""ReDial: AutoRec over the context entities, HRED with the item switch, teacher forcing on the shifted response."""
+"""ReDial: AutoRec over the context entities, HRED with the item switch, teacher forcing on the shifted response,
+trust_remote_code."""
 
 import pytest
 import torch
-from models_common import ModelTesterMixin, padded_ids
+from models_common import ModelTesterMixin, check_loads_by_trust_remote_code_without_crs_hf, padded_ids
 
 from crs_hf.models import ReDialConfig, ReDialForConversation, ReDialForRecommendation, ReDialModel
+from crs_hf.models.layers import autorec
+from crs_hf.models.redial import modeling_redial
 
 
 class ReDialModelTester:
@@ -134,3 +137,19 @@ class TestReDial(ModelTesterMixin):
         model = self.model_tester.create_model(ReDialModel)
         with pytest.raises(ValueError, match=r"\(batch, n_utterances, utterance_length\), but got \(13, 6\)"):
             model(input_ids=torch.ones(13, 6, dtype=torch.long))
+
+    @pytest.mark.parametrize(
+        ("model_class", "auto_class", "output"),
+        [
+            (ReDialForConversation, "AutoModelForSeq2SeqLM", "logits"),
+            (ReDialForRecommendation, "AutoModel", "rec_logits"),
+        ],
+    )
+    def test_loads_by_trust_remote_code_without_crs_hf(self, tmp_path, model_class, auto_class, output):
+        model = self.model_tester.create_model(model_class)
+        check_loads_by_trust_remote_code_without_crs_hf(tmp_path, model, self.model_tester.inputs(model_class),
+                                                        auto_class, output)
+
+    def test_autorec_activations_match_the_layers(self):
+        # a constant, so `python -m crs_hf.models.check_copies` does not compare it
+        assert modeling_redial.ACTIVATIONS == autorec.ACTIVATIONS

@@ -2,7 +2,9 @@
 
 `import crs_hf` imports this package, so `AutoConfig.from_pretrained` / `AutoModel.from_pretrained` /
 `AutoModelForSeq2SeqLM.from_pretrained` resolve the `crs_*` model types. Each model lives in its own folder
-(`configuration_<name>.py` + `modeling_<name>.py`); shared layers are in `crs_hf.models.layers`.
+(`configuration_<name>.py` + `modeling_<name>.py`, self-contained so that a checkpoint saved after
+`register_for_auto_class()` loads with `trust_remote_code=True`); the layers they share are written once in
+`crs_hf.models.layers` and copied into each modeling file under `# Copied from` markers (see `check_copies`).
 
 | model type   | AutoModel   | AutoModelForSeq2SeqLM   | other heads                                  |
 |--------------|-------------|-------------------------|----------------------------------------------|

@@ -1,7 +1,8 @@
 """Layers shared by the crs_hf models, kept once here.
 
-A model that must also load with `trust_remote_code=True` without crs_hf installed (KBRD) keeps
-`# Copied from crs_hf.models.layers.<module>.<Name>` copies of what it uses in its own modeling file;
+The models load with `trust_remote_code=True` where crs_hf is not installed, so each of KBRD, KGSF and ReDial keeps
+`# Copied from crs_hf.models.layers.<module>.<Name>` copies of what it uses in its own modeling file (this package
+is where the layers are written, tested and benchmarked);
 `python -m crs_hf.models.check_copies` checks them (and `--fix` rewrites them).
 """
 
@@ -29,7 +30,6 @@ from .transformer import (
 )
 
 __all__ = [
-    "CRS_INITIALIZED_LAYERS",
     "CRSAutoRec",
     "CRSCopyHead",
     "CRSEntityGraphEncoder",
@@ -55,10 +55,3 @@ __all__ = [
     "sinusoidal_position_codes",
     "token_cross_entropy",
 ]
-
-# Modules whose `reset_parameters` holds an initialisation that `PreTrainedModel._init_weights` lacks.
-CRS_INITIALIZED_LAYERS = (
-    CRSAutoRec, CRSCopyHead, CRSEntityScorer, CRSFeedForward, CRSGraphConv, CRSHierarchicalEncoder,
-    CRSMultiHeadAttention, CRSPositionEmbedding, CRSRelationalGraphConv, CRSSelfAttentionPooling, CRSTokenEmbedding,
-    CRSWordGraphEncoder,
-)
