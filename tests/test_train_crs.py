@@ -122,3 +122,119 @@ def test_kbrd_conversation_stage_from_the_recommender(tmp_path):
                                     max_new_tokens=5)
     assert generated.shape[0] == 1 and generated.shape[1] > 1
     assert rows and all(row["prediction"] and row["reference"] for row in rows)
+
+
+def test_kgsf_three_stages_from_one_recipe(tmp_path):
+    """pretrain -> rec -> conv, each from the previous checkpoint; the conv stage keeps the graph part frozen and its
+    perplexity is the token-weighted one of the saved model."""
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    from crs_hf.data.crs_inputs import ConversationCollator, conversation_examples
+    from crs_hf.metrics.generation import Perplexity
+    from crs_hf.models import KGSFForPretraining, KGSFForRecommendation
+
+    parser = train_crs.make_parser()
+    recipe = str(REPO_ROOT / "examples" / "recipes" / "kgsf_stages_sample.yaml")
+    results = train_crs.run_stages(parser.parse_stages(["--config", recipe, "--output_dir", str(tmp_path),
+                                                        "--disable_tqdm", "true"]), recipe=parser.recipe_path)
+    assert list(results) == ["pretrain", "rec", "conv"]
+    assert results["pretrain"]["test_loss"] > 0 and 0 <= results["rec"]["test_hit@50"] <= 1
+
+    pretrained = KGSFForPretraining.from_pretrained(tmp_path / "pretrain")
+    recommender = KGSFForRecommendation.from_pretrained(tmp_path / "rec")
+    conversation = AutoModelForSeq2SeqLM.from_pretrained(tmp_path / "conv").eval()
+    graph_part = recommender.model.state_dict()
+    assert any(not torch.equal(value, pretrained.model.state_dict()[key]) for key, value in graph_part.items())
+    for key, value in conversation.model.state_dict().items():  # frozen through the conv stage
+        assert torch.equal(value, graph_part[key]), key
+    assert conversation.copy_head.copy_mask.any()
+
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "conv")
+    data_dir = crs_hf.data.sample_data_dir("redial")
+    vocab = CRSVocabulary.from_dataset("redial", data_dir)
+    test = conversation_examples(crs_hf.load_dataset("redial", "turns", data_dir=data_dir)["test"], vocab, tokenizer)
+    batch = ConversationCollator(tokenizer.pad_token_id)(list(test))
+    with torch.no_grad():
+        logits = conversation(**batch).logits
+    perplexity = Perplexity()
+    perplexity.add_batch(logits, batch["labels"])
+    assert results["conv"]["test_perplexity"] == pytest.approx(perplexity.compute()["ppl"], rel=1e-5)
+    assert (tmp_path / "conv" / "predictions.jsonl").is_file() and not (tmp_path / "pretrain" / "predictions.jsonl").exists()
+
+
+def test_redial_conversation_model_generates_the_item_placeholder(tmp_path):
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    recipe = str(REPO_ROOT / "examples" / "recipes" / "redial_conv_sample.yaml")
+    parser = train_crs.make_parser()
+    metrics = train_crs.main(*parser.parse_args_and_config(["--config", recipe, "--output_dir", str(tmp_path),
+                                                            "--disable_tqdm", "true"]))
+    losses = [e["loss"] for e in json.loads((tmp_path / "trainer_state.json").read_text())["log_history"] if "loss" in e]
+    assert losses[-1] < losses[0] * 0.5, losses
+    assert metrics["test_perplexity"] > 1 and 0 < metrics["test_f1"] <= 1
+
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path)
+    model = AutoModelForSeq2SeqLM.from_pretrained(tmp_path).eval()
+    assert type(model).__name__ == "ReDialForConversation"
+    assert model.config.item_token_id == tokenizer.convert_tokens_to_ids("__item__") != tokenizer.unk_token_id
+    rows = [json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()]
+    assert any("__item__" in row["reference"] for row in rows)
+    assert not any("@" in row["reference"] for row in rows)  # every movie mention became the placeholder
+    assert any("__item__" in row["prediction"] for row in rows)  # the switch learnt to produce it
+
+
+def test_token_embeddings_are_loaded_and_a_wrong_shape_names_the_file(tmp_path):
+    import numpy as np
+
+    from crs_hf.errors import CRSHFError
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = torch.nn.Embedding(5, 3)
+
+        def get_input_embeddings(self):
+            return self.embed
+
+    matrix = np.arange(15, dtype=np.float32).reshape(5, 3)
+    np.save(tmp_path / "word2vec.npy", matrix)
+    model = Model()
+    train_crs.load_token_embeddings(model, str(tmp_path / "word2vec.npy"))
+    assert torch.equal(model.embed.weight.detach(), torch.from_numpy(matrix))
+    np.save(tmp_path / "wrong.npy", matrix[:4])
+    with pytest.raises(CRSHFError, match=r"wrong.npy: token embeddings of shape \(4, 3\), but the model's are \(5, 3\)"):
+        train_crs.load_token_embeddings(model, str(tmp_path / "wrong.npy"))
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--stage", "conv", "--model_type", "crs_redial", "--freeze_graph_encoders", "true"],
+     "freeze_graph_encoders applies to the conv stage of crs_kbrd and crs_kgsf"),
+    (["--stage", "pretrain"], "stage 'pretrain' supports model_type crs_kgsf, but got 'crs_kbrd'"),
+    (["--early_stopping_patience", "2"], "early_stopping_patience needs load_best_model_at_end=True"),
+])
+def test_stage_options_that_do_not_apply_are_refused(tmp_path, extra, message):
+    with pytest.raises(ValueError, match=message):
+        parser = train_crs.make_parser()
+        train_crs.main(*parser.parse_args_and_config(["--config", RECIPE, "--output_dir", str(tmp_path), *extra,
+                                                      "--config_overrides", ""]))
+
+
+def test_early_stopping_restores_the_best_checkpoint(tmp_path):
+    parser = train_crs.make_parser()
+    train_crs.main(*parser.parse_args_and_config([
+        "--config", RECIPE, "--output_dir", str(tmp_path), "--disable_tqdm", "true", "--eval_strategy", "epoch",
+        "--save_strategy", "epoch", "--load_best_model_at_end", "true", "--early_stopping_patience", "1",
+        "--learning_rate", "0.5", "--num_train_epochs", "20"]))  # a rate this high overfits within a few epochs
+    state = json.loads((tmp_path / "trainer_state.json").read_text())
+    evals = [e["eval_loss"] for e in state["log_history"] if "eval_loss" in e]
+    assert state["best_metric"] == min(evals)
+    assert len(evals) < 20 and evals[-1] > state["best_metric"]  # stopped one evaluation after the best
+
+    data_dir = crs_hf.data.sample_data_dir("redial")
+    vocab = CRSVocabulary.from_dataset("redial", data_dir)
+    valid = recommendation_examples(crs_hf.load_dataset("redial", "turns", data_dir=data_dir)["validation"], vocab)
+    assert len(valid) <= 32  # one evaluation batch: eval_loss is this batch's loss
+    batch = RecommendationCollator()(list(valid))
+    with torch.no_grad():
+        loss = KBRDForRecommendation.from_pretrained(tmp_path)(batch["context_entities"], batch["rec_labels"]).loss
+    assert loss.item() == pytest.approx(state["best_metric"], rel=1e-5)  # the saved model is the best one

@@ -9,6 +9,7 @@ recommendation turn into one example per gold item, CRSLab's protocol, and `Reco
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = [
     "ConversationCollator",
     "RecommendationCollator",
     "conversation_examples",
+    "copyable_tokens",
     "recommendation_examples",
 ]
 
@@ -108,9 +110,14 @@ def recommendation_examples(
 
 @dataclass
 class RecommendationCollator:
-    """Pads id lists with 0 (CRSLab's padding entity/word) and `context_item_positions` with -1."""
+    """Pads id lists with 0 (CRSLab's padding entity/word) and `context_item_positions` with -1.
 
-    max_entities: int | None = None  # keep the most recent ones
+    `max_entities` keeps the most recent entities and words; `entity_labels=True` adds the context entities again as
+    `entity_labels`, the targets of KGSF's mutual-information pre-training.
+    """
+
+    max_entities: int | None = None
+    entity_labels: bool = False
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         def pad(rows: list[list[int]], value: int) -> torch.Tensor:
@@ -118,12 +125,15 @@ class RecommendationCollator:
                 rows = [row[-self.max_entities :] for row in rows]
             return pad_id_lists(rows, value)
 
-        return {
+        batch = {
             "context_entities": pad([f["context_entities"] for f in features], 0),
             "context_words": pad([f["context_words"] for f in features], 0),
             "context_item_positions": pad([f["context_item_positions"] for f in features], -1),
             "rec_labels": torch.tensor([f["rec_labels"] for f in features], dtype=torch.long),
         }
+        if self.entity_labels:
+            batch["entity_labels"] = batch["context_entities"].clone()
+        return batch
 
 
 def conversation_examples(
@@ -133,43 +143,88 @@ def conversation_examples(
     roles: Sequence[str] = ("Recommender",),
     max_context_tokens: int = 256,
     max_response_tokens: int = 30,
+    hierarchical: bool = False,
+    max_utterances: int = 10,
+    item_token: str | None = None,
+    item_mention: str = r"@\d+",
 ) -> datasets.Dataset:
-    """One example per turn of `roles`: `input_ids` (the most recent `max_context_tokens` context tokens, utterances
-    separated by the end token), `context_entities` (ids) and `labels` (response tokens + end token), plus
-    `dialog_id` / `turn_id` to trace predictions."""
+    """One example per turn of `roles` with a context, with the columns:
+
+    - `input_ids`: the most recent `max_context_tokens` context tokens, each utterance followed by the end token;
+      with `hierarchical=True` (ReDial's HRED) instead the last `max_utterances` utterances, one list of at most
+      `max_context_tokens` tokens each;
+    - `context_entities`, `context_words`: entity and word-graph ids (names absent from the maps are skipped);
+    - `labels`: the response tokens + the end token, each item mention (a token matching `item_mention`, CRSLab's
+      `@<movie id>`) replaced by `item_token` when given (ReDial's switching decoder generates that placeholder);
+    - `dialog_id`, `turn_id`, to trace predictions.
+    """
     eos = tokenizer.eos_token_id
+    mention = re.compile(item_mention)
+    item_id = None if item_token is None else tokenizer.convert_tokens_to_ids(item_token)
+    if item_token is not None and item_id in (None, tokenizer.unk_token_id):
+        raise ValueError(f"item_token {item_token!r} is not in the tokenizer's vocabulary")
+
+    def tokens(text: str) -> list[int]:
+        return tokenizer(text, add_special_tokens=False)["input_ids"]
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
-        out: dict[str, list[Any]] = {key: [] for key in ("dialog_id", "turn_id", "input_ids", "context_entities", "labels")}
+        out: dict[str, list[Any]] = {key: [] for key in (
+            "dialog_id", "turn_id", "input_ids", "context_entities", "context_words", "labels")}
         for i in range(len(batch["dialog_id"])):
             if batch["role"][i] not in roles or not batch["context"][i]:
                 continue
-            context: list[int] = []
-            for utterance in batch["context"][i]:
-                context += tokenizer(utterance, add_special_tokens=False)["input_ids"] + [eos]
-            response = tokenizer(batch["response"][i], add_special_tokens=False)["input_ids"][: max_response_tokens - 1]
+            if hierarchical:
+                context = [tokens(u)[:max_context_tokens] for u in batch["context"][i][-max_utterances:]]
+            else:
+                context = [t for u in batch["context"][i] for t in tokens(u) + [eos]][-max_context_tokens:]
+            response = batch["response"][i]
+            if item_id is not None:
+                response = " ".join(item_token if mention.fullmatch(w) else w for w in response.split())
             out["dialog_id"].append(batch["dialog_id"][i])
             out["turn_id"].append(batch["turn_id"][i])
-            out["input_ids"].append(context[-max_context_tokens:])
+            out["input_ids"].append(context)
             out["context_entities"].append(
                 [vocab.entity_ids[n] for n in batch["context_entities"][i] if n in vocab.entity_ids])
-            out["labels"].append(response + [eos])
+            out["context_words"].append([vocab.word_ids[n] for n in batch["context_words"][i] if n in vocab.word_ids])
+            out["labels"].append(tokens(response)[: max_response_tokens - 1] + [eos])
         return out
 
     return turns.map(encode, batched=True, remove_columns=turns.column_names)
 
 
+def copyable_tokens(tokenizer, vocab: CRSVocabulary, item_mention: str = r"@\d+") -> torch.BoolTensor:
+    """KGSF's copy mask, `(len(tokenizer),)`: True at the tokens the copy mechanism may score, the words of the
+    word graph and the item mentions (KGSF's `mask4key` + `mask4movie`); built from this release's vocabularies
+    instead of shipped as a `.npy` file, so it always matches the tokenizer."""
+    mention = re.compile(item_mention)
+    mask = torch.zeros(len(tokenizer), dtype=torch.bool)
+    for token, token_id in tokenizer.get_vocab().items():
+        mask[token_id] = token in vocab.word_ids or bool(mention.fullmatch(token))
+    mask[list(tokenizer.all_special_ids)] = False
+    return mask
+
+
 @dataclass
 class ConversationCollator:
-    """Pads `input_ids` with the pad id (mask 0), `context_entities` with 0 and `labels` with -100."""
+    """Pads `input_ids` with the pad id (mask 0; a `(batch, utterances, tokens)` grid for hierarchical examples),
+    `context_entities` / `context_words` with 0 and `labels` with -100."""
 
     pad_token_id: int
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        input_ids = pad_id_lists([f["input_ids"] for f in features], self.pad_token_id)
-        return {
-            "input_ids": input_ids,
-            "attention_mask": (input_ids != self.pad_token_id).long(),
-            "context_entities": pad_id_lists([f["context_entities"] for f in features], 0),
-            "labels": pad_id_lists([f["labels"] for f in features], -100),
-        }
+        contexts = [f["input_ids"] for f in features]
+        batch = {}
+        if contexts and contexts[0] and isinstance(contexts[0][0], list):  # hierarchical
+            rows = max(len(context) for context in contexts)
+            width = max(1, max(len(utterance) for context in contexts for utterance in context))
+            batch["input_ids"] = torch.full((len(contexts), rows, width), self.pad_token_id, dtype=torch.long)
+            for i, context in enumerate(contexts):
+                for j, utterance in enumerate(context):
+                    batch["input_ids"][i, j, : len(utterance)] = torch.tensor(utterance, dtype=torch.long)
+        else:
+            batch["input_ids"] = pad_id_lists(contexts, self.pad_token_id)
+            batch["attention_mask"] = (batch["input_ids"] != self.pad_token_id).long()
+        batch["context_entities"] = pad_id_lists([f["context_entities"] for f in features], 0)
+        batch["context_words"] = pad_id_lists([f["context_words"] for f in features], 0)
+        batch["labels"] = pad_id_lists([f["labels"] for f in features], -100)
+        return batch

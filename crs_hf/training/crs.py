@@ -2,21 +2,24 @@
 
 Every stage is a plain `Trainer` run on the model's own loss; only evaluation differs.
 
+- `pretrain` (KGSF's mutual-information pre-training): the loss only.
 - `rec`: ranks the item catalogue and reports CRSLab's Hit/MRR/NDCG@k twice: over every gold item (CRSLab's
   protocol, comparable with published numbers) and over the gold items not mentioned earlier in the dialog, with
   the mentioned items masked out of the ranking (`*_new`; published ReDial numbers are inflated by such repeats).
 - `conv`: generates every response with `generate()` (never the teacher-forced argmax CRSLab validates with) and
-  reports BLEU / Distinct / F1 in the standard definitions and, as `crslab_*`, in CRSLab's.
+  reports BLEU / Distinct / F1 in the standard definitions and, as `crslab_*`, in CRSLab's, plus the token-weighted
+  perplexity of the references (`perplexity`; `loss` is the mean of per-batch means, as every Trainer reports it).
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from transformers import EvalPrediction, Trainer, TrainingArguments
+from transformers import EarlyStoppingCallback, EvalPrediction, Trainer, TrainingArguments
 
 from crs_hf.metrics.generation import ConversationMetrics
 from crs_hf.metrics.ranking import RankingMetrics
@@ -24,7 +27,7 @@ from crs_hf.training.devices import CPUWhenNoAccelerator, KeepWrittenModelCard
 
 __all__ = ["CRSTrainer", "CRSTrainingConfig", "conversation_metrics", "recommendation_metrics"]
 
-STAGES = ("rec", "conv")
+STAGES = ("pretrain", "rec", "conv")
 
 
 @dataclass
@@ -32,11 +35,15 @@ class CRSTrainingConfig(CPUWhenNoAccelerator, TrainingArguments):
     """Training arguments of one stage of a knowledge-graph CRS model.
 
     Args:
-        stage (`str`, defaults to `"rec"`): the stage trained: `"rec"` (recommendation) or `"conv"` (conversation).
+        stage (`str`, defaults to `"rec"`): the stage trained: `"pretrain"` (KGSF's mutual-information pre-training),
+            `"rec"` (recommendation) or `"conv"` (conversation).
         generation_max_length (`int`, defaults to 30), generation_num_beams (`int`, defaults to 1): decoding of
             the `conv` evaluation.
         rec_ks (`list[int]`, defaults to `[1, 10, 50]`): cut-offs of the ranking metrics.
         max_context_entities (`int`, *optional*): keep the most recent N context entities/words per turn.
+        early_stopping_patience (`int`, *optional*): stop after this many evaluations without improvement of
+            `metric_for_best_model` (CRSLab's `impatience`); needs `load_best_model_at_end=True`, which restores the
+            best checkpoint.
 
     NOTE: defaults that differ from `TrainingArguments`: `eval_strategy="epoch"`, `save_strategy="epoch"`,
     `logging_steps=10`, `remove_unused_columns=False` (the collator picks its columns),
@@ -49,6 +56,8 @@ class CRSTrainingConfig(CPUWhenNoAccelerator, TrainingArguments):
     generation_num_beams: int = field(default=1, metadata={"help": "conv: beams (1 = greedy)."})
     rec_ks: list[int] = field(default_factory=lambda: [1, 10, 50], metadata={"help": "Ranking cut-offs."})
     max_context_entities: int | None = field(default=None, metadata={"help": "Most recent context entities kept."})
+    early_stopping_patience: int | None = field(default=None, metadata={
+        "help": "Evaluations without improvement before stopping (needs load_best_model_at_end)."})
     # defaults changed from TrainingArguments
     eval_strategy: str = field(default="epoch", metadata={"help": "When to evaluate: no, steps or epoch."})
     save_strategy: str = field(default="epoch", metadata={"help": "When to save: no, steps, epoch or best."})
@@ -63,6 +72,9 @@ class CRSTrainingConfig(CPUWhenNoAccelerator, TrainingArguments):
             raise ValueError(f"stage must be one of {STAGES}, but got {self.stage!r}")
         if not self.rec_ks or min(self.rec_ks) < 1:
             raise ValueError(f"rec_ks must be positive cut-offs, but got {self.rec_ks}")
+        if self.early_stopping_patience is not None and not self.load_best_model_at_end:
+            raise ValueError("early_stopping_patience needs load_best_model_at_end=True (and a metric_for_best_model, "
+                             "default the loss), so that the best checkpoint is the one kept")
 
 
 def recommendation_metrics(prediction: EvalPrediction, ks: list[int]) -> dict[str, float]:
@@ -107,7 +119,9 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
             raise ValueError("`args` is required: a CRSTrainingConfig naming the stage and the output_dir")
         if not isinstance(args, CRSTrainingConfig):
             raise ValueError(f"`args` must be a CRSTrainingConfig, but got {type(args).__name__}")
-        if kwargs.get("compute_metrics") is None and args.stage == "rec":
+        if args.stage == "pretrain":
+            pass  # the loss only
+        elif kwargs.get("compute_metrics") is None and args.stage == "rec":
             kwargs["compute_metrics"] = lambda prediction: recommendation_metrics(prediction, args.rec_ks)
         elif kwargs.get("compute_metrics") is None:
             if kwargs.get("processing_class") is None:
@@ -115,7 +129,18 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
             tokenizer = kwargs["processing_class"]
             kwargs["compute_metrics"] = lambda prediction: conversation_metrics(prediction, tokenizer)
         super().__init__(model=model, args=args, **kwargs)
+        if args.early_stopping_patience is not None:
+            self.add_callback(EarlyStoppingCallback(args.early_stopping_patience))
         self._forward_inputs = set(inspect.signature(self.model.forward).parameters)
+        self._token_nll = torch.zeros(2, dtype=torch.float64)  # conv evaluation: summed NLL, tokens
+
+    def evaluation_loop(self, dataloader, description, prediction_loss_only=None, ignore_keys=None,
+                        metric_key_prefix="eval"):
+        self._token_nll.zero_()
+        output = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys, metric_key_prefix)
+        if self.args.stage == "conv" and self._token_nll[1] > 0:
+            output.metrics[f"{metric_key_prefix}_perplexity"] = math.exp(self._token_nll[0] / self._token_nll[1])
+        return output
 
     def _model_inputs(self, inputs: dict) -> dict:
         return {key: value for key, value in inputs.items() if key in self._forward_inputs}
@@ -125,6 +150,9 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
 
     def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
         inputs = self._prepare_inputs(inputs)
+        if self.args.stage == "pretrain":
+            with torch.no_grad():
+                return model(**self._model_inputs(inputs)).loss.detach(), None, None
         if self.args.stage == "conv":
             return self._conversation_step(model, inputs, prediction_loss_only)
         mentioned = inputs.pop("context_item_positions")
@@ -146,7 +174,12 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
     def _conversation_step(self, model, inputs, prediction_loss_only):
         inputs = self._model_inputs(inputs)
         with torch.no_grad():
-            loss = model(**inputs).loss.detach()
+            outputs = model(**inputs)
+            loss = outputs.loss.detach()
+            labels = inputs["labels"]
+            nll = torch.nn.functional.cross_entropy(outputs.logits.float().transpose(1, 2), labels, reduction="none")
+            per_example = torch.stack([nll.sum(-1).double(), (labels != -100).sum(-1).double()], dim=1)
+            self._token_nll += self.accelerator.gather_for_metrics(per_example).sum(0).cpu()
             if prediction_loss_only:
                 return loss, None, None
             unwrapped = self.accelerator.unwrap_model(model)
