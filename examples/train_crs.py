@@ -98,13 +98,26 @@ def make_parser() -> RecipeParser:
     return RecipeParser((ScriptArguments, ModelArguments, CRSTrainingConfig))
 
 
+def config_fields(model_type: str) -> set[str]:
+    return set(CONFIG_MAPPING[model_type].__dataclass_fields__)
+
+
+def config_overrides(model_args: ModelArguments) -> dict:
+    """`config_overrides` as a dict; a key the model's config does not have is an error (a typo would be ignored)."""
+    overrides = parse_config_overrides(model_args.config_overrides)
+    unknown = sorted(set(overrides) - config_fields(model_args.model_type))
+    if unknown:
+        raise CRSHFError(f"config_overrides {model_args.config_overrides!r}: {model_args.model_type} has no "
+                         f"setting {', '.join(unknown)}")
+    return overrides
+
+
 def build_config(model_args: ModelArguments, name: str, data_dir, vocab: CRSVocabulary, graph):
     """The model's config with the sizes of this dataset release (those the model type has) and the overrides."""
     sizes = {"n_entity": graph.num_nodes, "n_relation": graph.num_relations, "n_word": vocab.n_word,
              "item_ids": vocab.item_entity_ids}
-    fields = set(getattr(CONFIG_MAPPING[model_args.model_type], "__dataclass_fields__", {}))
-    sizes = {key: value for key, value in sizes.items() if key in fields}
-    return AutoConfig.for_model(model_args.model_type, **sizes, **parse_config_overrides(model_args.config_overrides))
+    sizes = {key: value for key, value in sizes.items() if key in config_fields(model_args.model_type)}
+    return AutoConfig.for_model(model_args.model_type, **sizes, **config_overrides(model_args))
 
 
 def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, name: str, data_dir,
@@ -122,7 +135,8 @@ def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, na
         text_sizes["item_token_id"] = tokenizer.convert_tokens_to_ids(ITEM_TOKEN)
     model_class = stage_models[model_args.model_type]
     if model_args.model_name_or_path:  # the graph encoders (and graph buffers) come from the checkpoint
-        model = model_class.from_pretrained(model_args.model_name_or_path, **text_sizes)
+        model = model_class.from_pretrained(model_args.model_name_or_path,
+                                            **{**config_overrides(model_args), **text_sizes})
     else:
         config = build_config(model_args, name, data_dir, vocab, graph)
         for key, value in text_sizes.items():

@@ -238,3 +238,33 @@ def test_early_stopping_restores_the_best_checkpoint(tmp_path):
     with torch.no_grad():
         loss = KBRDForRecommendation.from_pretrained(tmp_path)(batch["context_entities"], batch["rec_labels"]).loss
     assert loss.item() == pytest.approx(state["best_metric"], rel=1e-5)  # the saved model is the best one
+
+
+@pytest.mark.parametrize("recipe, stages, sizes", [
+    ("kbrd_redial.yaml", ["rec", "conv"], {"kg_emb_dim": 128, "num_bases": 8, "user_proj_dim": 512}),
+    ("kgsf_redial.yaml", ["pretrain", "rec", "conv"], {"kg_emb_dim": 128, "token_emb_dim": 300, "ffn_size": 300}),
+    ("redial_redial.yaml", ["rec", "conv"], {"embedding_dim": 300, "decoder_hidden_size": 256}),
+])
+def test_crslab_recipes_run_every_stage(tmp_path, recipe, stages, sizes):
+    """The CRSLab-hyper-parameter recipes, at CRSLab's model sizes, for two steps a stage on the embedded sample."""
+    parser = train_crs.make_parser()
+    results = train_crs.run_stages(parser.parse_stages([
+        "--config", str(REPO_ROOT / "examples" / "recipes" / recipe), "--use_sample", "true",
+        "--output_dir", str(tmp_path), "--max_steps", "2", "--generation_max_length", "3", "--disable_tqdm", "true"]))
+    assert list(results) == stages
+    for stage in stages:
+        config = json.loads((tmp_path / stage / "config.json").read_text())
+        assert {key: config[key] for key in sizes} == sizes
+    for previous, stage in zip(stages, stages[1:]):  # each from the previous checkpoint, but ReDial's separate models
+        started_from = json.loads((tmp_path / stage / "run_args.json").read_text())["model"]["model_name_or_path"]
+        assert started_from == (None if recipe.startswith("redial") else str(tmp_path / previous))
+
+
+def test_an_unknown_config_override_is_refused(tmp_path):
+    from crs_hf.errors import CRSHFError
+
+    parser = train_crs.make_parser()
+    args = parser.parse_args_and_config(["--config", RECIPE, "--output_dir", str(tmp_path),
+                                         "--config_overrides", "kg_emb_dim=16,kg_emb_dims=16"])
+    with pytest.raises(CRSHFError, match="crs_kbrd has no setting kg_emb_dims"):
+        train_crs.main(*args)
