@@ -126,14 +126,24 @@ def test_cli_bad_input_is_one_line_without_traceback(tmp_path, raw):
     assert not out.exists()
 
 
-def test_cli_demo_exports_every_sample_dataset(tmp_path, capsys):
+def test_cli_demo_exports_every_sample_dataset_and_trains_kbrd(tmp_path, capsys):
+    import json
+
     assert main(["demo", "--out", str(tmp_path / "demo"), "--cache-dir", str(tmp_path / "cache")]) == 0
-    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:] if line.startswith("durecdial2")]
+    printed = capsys.readouterr().out.splitlines()
+    rows = [line.split() for line in printed[2:] if line.startswith("durecdial2")]
     assert {row[1] for row in rows} == {"en", "zh", "multi", "zh-en", "en-zh", "dialogs-en", "dialogs-zh",
                                         "entity_kg-en", "entity_kg-zh"}
     assert ["durecdial2", "en-zh", "test", "60"] in rows
     loaded = datasets.load_dataset(str(tmp_path / "demo" / "durecdial2"), "en-zh", cache_dir=str(tmp_path / "plain"))
     assert len(loaded["test"]) == 60
+
+    # then KBRD's recommender: the printed test metrics are the saved ones
+    saved = json.loads((tmp_path / "demo" / "kbrd_sample" / "test_results.json").read_text())
+    metrics = {row[0]: float(row[1]) for row in map(str.split, printed) if len(row) == 2 and row[0][:3] in ("hit", "mrr", "ndc")}
+    assert set(metrics) >= {"hit@1", "hit@10", "hit@50", "mrr@50", "ndcg@50", "hit@50_new"}
+    for key, value in metrics.items():
+        assert value == pytest.approx(saved[f"test_{key}"], abs=5e-5), key
 
 
 def test_export_of_a_text_only_release_skips_the_configs_it_cannot_give(tmp_path):

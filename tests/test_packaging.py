@@ -17,7 +17,8 @@ def declared_packages() -> set[str]:
 
 def source_packages() -> set[str]:
     found = set()
-    roots = (("crs_hf", "crs_hf"), ("crs_hf.dataset_scripts", "dataset_scripts"), ("crs_hf.model_cards", "model_cards"))
+    roots = (("crs_hf", "crs_hf"), ("crs_hf.dataset_scripts", "dataset_scripts"), ("crs_hf.model_cards", "model_cards"),
+             ("crs_hf.example_recipes", "examples/recipes"))
     for prefix, folder in roots:
         root = REPO_ROOT / folder
         for init in root.rglob("__init__.py"):
@@ -29,8 +30,10 @@ def test_setup_cfg_lists_every_package():
     assert declared_packages() == source_packages()
 
 
-def test_installed_package_has_model_card_templates_and_metric_modules():
+def test_installed_package_has_model_card_templates_recipes_and_metric_modules():
     assert (resources.files("crs_hf.model_cards") / "durecdial2_seq2seq.md").is_file()
+    shipped = {p.name for p in resources.files("crs_hf.example_recipes").iterdir() if p.name.endswith(".yaml")}
+    assert shipped == {p.name for p in (REPO_ROOT / "examples" / "recipes").glob("*.yaml")}
     for name in ("recommendation", "conversation", "policy", "durecdial"):
         assert (resources.files("crs_hf.metrics") / name / f"{name}.py").is_file(), name
         assert (resources.files("crs_hf.metrics") / name / "README.md").is_file(), name

@@ -1,8 +1,7 @@
-"""The recommendation stage of `examples/train_crs.py` (KBRD on the ReDial sample): trains, evaluates both ways,
-writes predictions, and the saved model reproduces the reported metrics."""
+"""`crs_hf.scripts.train_crs` (launched as `examples/train_crs.py`) on the ReDial sample: every stage of the three
+models trains, evaluates and writes its outputs, and the saved models reproduce the reported metrics."""
 
 import json
-import sys
 
 import pytest
 import torch
@@ -12,9 +11,7 @@ import crs_hf
 from crs_hf.data.crs_inputs import CRSVocabulary, RecommendationCollator, recommendation_examples
 from crs_hf.metrics import RankingMetrics
 from crs_hf.models import KBRDForRecommendation
-
-sys.path.insert(0, str(REPO_ROOT / "examples"))
-import train_crs  # noqa: E402
+from crs_hf.scripts import train_crs
 
 RECIPE = str(REPO_ROOT / "examples" / "recipes" / "kbrd_sample.yaml")
 
@@ -268,3 +265,19 @@ def test_an_unknown_config_override_is_refused(tmp_path):
                                          "--config_overrides", "kg_emb_dim=16,kg_emb_dims=16"])
     with pytest.raises(CRSHFError, match="crs_kbrd has no setting kg_emb_dims"):
         train_crs.main(*args)
+
+
+def test_a_shipped_recipe_runs_by_name_and_a_bad_name_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    results = train_crs.cli(["--config", "redial_sample", "--output_dir", str(tmp_path / "out"), "--disable_tqdm",
+                             "true", "--num_train_epochs", "1"])
+    assert results["rec"]["test_n_samples"] > 0 and (tmp_path / "out" / "config.json").is_file()
+
+    proc = subprocess.run([sys.executable, "-m", "crs_hf.scripts.train_crs", "--config", "no_such_recipe",
+                           "--output_dir", str(tmp_path / "bad")], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"train_crs: no recipe 'no_such_recipe' ships with crs_hf; available: {', '.join(sorted(p.stem for p in (REPO_ROOT / 'examples' / 'recipes').glob('*.yaml')))}"]
