@@ -157,6 +157,10 @@ def test_kgsf_three_stages_from_one_recipe(tmp_path):
     perplexity.add_batch(logits, batch["labels"])
     assert results["conv"]["test_perplexity"] == pytest.approx(perplexity.compute()["ppl"], rel=1e-5)
     assert (tmp_path / "conv" / "predictions.jsonl").is_file() and not (tmp_path / "pretrain" / "predictions.jsonl").exists()
+    card = (tmp_path / "conv" / "README.md").read_text()
+    assert "The **conversation model** of **KGSF" in card and "| perplexity |" in card
+    assert "## Differences from CRSLab" in card and "masks over context entities and words were inverted" in card
+    assert "knowledge graph the model was trained with is part of" in card
 
 
 def test_redial_conversation_model_generates_the_item_placeholder(tmp_path):
@@ -178,6 +182,8 @@ def test_redial_conversation_model_generates_the_item_placeholder(tmp_path):
     assert any("__item__" in row["reference"] for row in rows)
     assert not any("@" in row["reference"] for row in rows)  # every movie mention became the placeholder
     assert any("__item__" in row["prediction"] for row in rows)  # the switch learnt to produce it
+    card = (tmp_path / "README.md").read_text()
+    assert "fed the decoder the *previous utterance*" in card and "knowledge graph" not in card  # HRED has none
 
 
 def test_token_embeddings_are_loaded_and_a_wrong_shape_names_the_file(tmp_path):
@@ -281,3 +287,18 @@ def test_a_shipped_recipe_runs_by_name_and_a_bad_name_is_one_line(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
         f"train_crs: no recipe 'no_such_recipe' ships with crs_hf; available: {', '.join(sorted(p.stem for p in (REPO_ROOT / 'examples' / 'recipes').glob('*.yaml')))}"]
+
+
+def test_resuming_from_a_checkpoint_gives_the_uninterrupted_result(tmp_path):
+    """Model, optimizer, scheduler, RNG and data order come back from the checkpoint: the resumed run ends where the
+    uninterrupted one did."""
+    common = ["--config", RECIPE, "--disable_tqdm", "true", "--num_train_epochs", "4", "--save_strategy", "epoch"]
+    parser = train_crs.make_parser()
+    full = train_crs.main(*parser.parse_args_and_config([*common, "--output_dir", str(tmp_path / "full")]))
+    checkpoints = sorted((tmp_path / "full").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    assert len(checkpoints) == 4
+    resumed = train_crs.main(*train_crs.make_parser().parse_args_and_config(
+        [*common, "--output_dir", str(tmp_path / "resumed"), "--resume_from_checkpoint", str(checkpoints[1])]))
+    assert len(list((tmp_path / "resumed").glob("checkpoint-*"))) == 2  # epochs 3 and 4 only: it did not start over
+    for key in ("test_loss", "test_hit@50", "test_mrr@50", "test_ndcg@10"):
+        assert resumed[key] == pytest.approx(full[key], abs=1e-6), key

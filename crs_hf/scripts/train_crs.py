@@ -221,6 +221,8 @@ MODEL_INFO = {  # architecture name, modeling folder, citation
 
 def write_model_card(model, script_args, model_args, training_args, examples, metrics, recipe) -> None:
     architecture, folder, citation = MODEL_INFO[model_args.model_type]
+    docstring = sys.modules[type(model).__module__].__doc__
+    deviations = docstring[docstring.index("Differences from CRSLab"):].strip()  # the model's list, to its end
     stage = training_args.stage
     protocol = {
         "pretrain": "The mutual-information loss (KGSF's pre-training objective) on the test turns.",
@@ -237,7 +239,7 @@ def write_model_card(model, script_args, model_args, training_args, examples, me
         model_name=os.path.basename(os.path.abspath(training_args.output_dir)),
         repo_id=training_args.hub_model_id or training_args.output_dir,
         stage_name={"pretrain": "pre-trained graph encoders", "rec": "recommender", "conv": "conversation model"}[stage],
-        architecture=architecture, folder=folder, has_graph=hasattr(model, "set_entity_graph"), model_class=type(model).__name__, dataset=script_args.dataset_name,
+        architecture=architecture, folder=folder, deviations=deviations, has_graph=hasattr(model, "set_entity_graph"), model_class=type(model).__name__, dataset=script_args.dataset_name,
         data_note="the sample shipped with crs_hf" if script_args.use_sample else (
             "dialogs split 80/10/10 by a hash of dialog_id" if script_args.split_dialogs else "the release's splits"),
         n_train=len(examples["train"]), n_eval=len(examples.get("validation", [])), n_test=len(examples["test"]),
