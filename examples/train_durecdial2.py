@@ -42,6 +42,7 @@ from crs_hf.metrics.durecdial_eval import PAPER_TABLE4_MBART, TABLE4_HEADER, tab
 from crs_hf.model_card import render_model_card
 from crs_hf.recipes import RecipeParser, parse_config_overrides
 from crs_hf.tokenization import train_mbart_tokenizer
+from crs_hf.training.devices import close_process_group
 from crs_hf.training.seq2seq import (
     CRSSeq2SeqConfig,
     CRSSeq2SeqTrainer,
@@ -235,4 +236,7 @@ def main(
 
 if __name__ == "__main__":
     parser = make_parser()
-    main(*parser.parse_args_and_config(), recipe=parser.recipe_path)
+    try:
+        main(*parser.parse_args_and_config(), recipe=parser.recipe_path)
+    finally:
+        close_process_group()

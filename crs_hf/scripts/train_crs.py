@@ -59,6 +59,7 @@ from crs_hf.models import (
 from crs_hf.recipes import RecipeParser, parse_config_overrides
 from crs_hf.tokenization import word_level_tokenizer
 from crs_hf.training.crs import CRSTrainer, CRSTrainingConfig
+from crs_hf.training.devices import close_process_group
 
 STAGE_MODELS = {
     "pretrain": {"crs_kgsf": KGSFForPretraining},
@@ -336,7 +337,10 @@ def cli(args: list[str] | None = None) -> dict[str, dict]:
         if arg == "--config" and not os.path.exists(args[index + 1]) and os.sep not in args[index + 1]:
             args[index + 1] = sample_recipe(args[index + 1].removesuffix(".yaml"))
     parser = make_parser()
-    return run_stages(parser.parse_stages(args), recipe=parser.recipe_path)
+    try:
+        return run_stages(parser.parse_stages(args), recipe=parser.recipe_path)
+    finally:
+        close_process_group()
 
 
 def console_main() -> None:

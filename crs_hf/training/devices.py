@@ -6,13 +6,20 @@ import os
 
 import torch
 
-__all__ = ["CPUWhenNoAccelerator", "KeepWrittenModelCard", "accelerator_available"]
+__all__ = ["CPUWhenNoAccelerator", "KeepWrittenModelCard", "accelerator_available", "close_process_group"]
 
 
 def accelerator_available() -> bool:
     """Whether torch sees a GPU (CUDA/ROCm), an Apple GPU or an Intel XPU."""
     xpu = getattr(torch, "xpu", None)
     return torch.cuda.is_available() or torch.backends.mps.is_available() or bool(xpu and xpu.is_available())
+
+
+def close_process_group() -> None:
+    """Destroys the default process group, if any, at the end of a launched script: a gloo group left to interpreter
+    shutdown now and then aborts a process ("terminate called without an active exception"), failing the launch."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 class CPUWhenNoAccelerator:
