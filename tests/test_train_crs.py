@@ -227,10 +227,10 @@ def test_token_embeddings_are_loaded_and_a_wrong_shape_names_the_file(tmp_path):
     (["--early_stopping_patience", "2"], "early_stopping_patience needs load_best_model_at_end=True"),
 ])
 def test_stage_options_that_do_not_apply_are_refused(tmp_path, extra, message):
-    with pytest.raises(ValueError, match=message):
-        parser = train_crs.make_parser()
-        train_crs.main(*parser.parse_args_and_config(["--config", RECIPE, "--output_dir", str(tmp_path), *extra,
-                                                      "--config_overrides", ""]))
+    from crs_hf.errors import CRSHFError
+
+    with pytest.raises(CRSHFError, match=message):
+        train_crs.cli(["--config", RECIPE, "--output_dir", str(tmp_path), *extra, "--config_overrides", ""])
 
 
 def test_early_stopping_restores_the_best_checkpoint(tmp_path):

@@ -131,7 +131,7 @@ def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, na
     conversation stage's tokenizer sizes, KGSF's copy mask, initial token embeddings and freezing."""
     stage_models = STAGE_MODELS[training_args.stage]
     if model_args.model_type not in stage_models:
-        raise ValueError(f"stage {training_args.stage!r} supports model_type {', '.join(stage_models)}, "
+        raise CRSHFError(f"stage {training_args.stage!r} supports model_type {', '.join(stage_models)}, "
                          f"but got {model_args.model_type!r}")
     text_sizes = {} if tokenizer is None else {
         "vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id, "bos_token_id": tokenizer.bos_token_id,
@@ -157,7 +157,7 @@ def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, na
         load_token_embeddings(model, model_args.token_embeddings)
     if model_args.freeze_graph_encoders:
         if training_args.stage != "conv" or model_args.model_type == "crs_redial":
-            raise ValueError("freeze_graph_encoders applies to the conv stage of crs_kbrd and crs_kgsf (ReDial's "
+            raise CRSHFError("freeze_graph_encoders applies to the conv stage of crs_kbrd and crs_kgsf (ReDial's "
                              "conversation model has no graph encoder)")
         model.model.requires_grad_(False)  # the R-GCN (and KGSF's word GCN, attention and gate)
     return model
@@ -338,7 +338,11 @@ def cli(args: list[str] | None = None) -> dict[str, dict]:
             args[index + 1] = sample_recipe(args[index + 1].removesuffix(".yaml"))
     parser = make_parser()
     try:
-        return run_stages(parser.parse_stages(args), recipe=parser.recipe_path)
+        stages = parser.parse_stages(args)
+    except ValueError as error:  # an argument value TrainingArguments (or CRSTrainingConfig) refuses
+        raise CRSHFError(f"invalid arguments: {error}") from error
+    try:
+        return run_stages(stages, recipe=parser.recipe_path)
     finally:
         close_process_group()
 
