@@ -35,3 +35,23 @@ def test_push_kbrd_and_load_it_from_the_hub(tmp_path, fake_hub):
         fake_hub.endpoint, tmp_path / "load",
     )
     assert "LOADED True 60" in proc.stdout
+
+
+def test_a_staged_recipe_pushes_its_last_stage_under_the_run_name(tmp_path, fake_hub):
+    from fake_hub import FAKE_USER
+
+    recipe = REPO_ROOT / "examples" / "recipes" / "kgsf_stages_sample.yaml"
+    run_with_hub(
+        f"""
+        import subprocess, sys
+        proc = subprocess.run([sys.executable, "-m", "crs_hf.scripts.train_crs", "--config", {str(recipe)!r},
+                               "--output_dir", {str(tmp_path / "kgsf-run")!r}, "--max_steps", "2",
+                               "--disable_tqdm", "true", "--push_to_hub", "true"], capture_output=True, text=True)
+        print(proc.stdout[-2000:], proc.stderr[-4000:])
+        sys.exit(proc.returncode)
+        """,
+        fake_hub.endpoint, tmp_path / "push", timeout=400,
+    )
+    files = fake_hub.repo_files(f"{FAKE_USER}/kgsf-run", "model")  # named after the run, not after its last stage
+    assert "The **conversation model** of **KGSF" in files["README.md"].decode()
+    assert b'"KGSFForConversation"' in files["config.json"] and "tokenizer.json" in files

@@ -303,13 +303,16 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
 def run_stages(stages: list[tuple], recipe: str | None = None) -> dict[str, dict]:
     """Runs the stages of a recipe in order, each into `output_dir/<stage>` (a single stage keeps `output_dir`) and
     from the previous one's checkpoint (except ReDial's, whose stages are separate models); only the last one pushes
-    to the Hub. Returns the test metrics per stage."""
+    to the Hub, by default to a repo named after `output_dir` (not after the stage). Returns the test metrics per
+    stage."""
     names = [training_args.stage for _, _, training_args in stages]
     if len(set(names)) != len(names):
         raise CRSHFError(f"recipe {recipe}: each stage may appear once, got {names}")
     results, previous = {}, None
     for index, (script_args, model_args, training_args) in enumerate(stages):
         if len(stages) > 1:
+            if training_args.push_to_hub and not training_args.hub_model_id:
+                training_args.hub_model_id = os.path.basename(os.path.abspath(training_args.output_dir))
             training_args.output_dir = os.path.join(training_args.output_dir, training_args.stage)
             training_args.push_to_hub = training_args.push_to_hub and index == len(stages) - 1
         if previous is not None and model_args.model_type not in SEPARATE_STAGE_MODELS:
