@@ -313,3 +313,11 @@ def test_resuming_from_a_checkpoint_gives_the_uninterrupted_result(tmp_path):
     assert len(list((tmp_path / "resumed").glob("checkpoint-*"))) == 2  # epochs 3 and 4 only: it did not start over
     for key in ("test_loss", "test_hit@50", "test_mrr@50", "test_ndcg@10"):
         assert resumed[key] == pytest.approx(full[key], abs=1e-6), key
+
+
+def test_metrics_over_part_of_the_test_split_are_refused(tmp_path):
+    from crs_hf.errors import CRSHFError
+
+    with pytest.raises(CRSHFError, match=r"redial test split: 0 of its 11 examples were evaluated"):
+        train_crs.cli(["--config", RECIPE, "--output_dir", str(tmp_path), "--num_train_epochs", "1",
+                       "--dataloader_drop_last", "true", "--disable_tqdm", "true"])

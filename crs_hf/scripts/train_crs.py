@@ -283,6 +283,10 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
         trainer.save_model()
         trainer.save_state()
     output = trainer.predict(examples["test"], metric_key_prefix="test")
+    evaluated = 0 if output.predictions is None else len(output.predictions)
+    if stage != "pretrain" and evaluated != len(examples["test"]):  # e.g. dataloader_drop_last drops a partial batch
+        raise CRSHFError(f"{name} test split: {evaluated} of its {len(examples['test'])} examples were evaluated; "
+                         f"metrics over a subset would be wrong (dataloader_drop_last={training_args.dataloader_drop_last})")
     trainer.save_metrics("test", output.metrics)
     if trainer.is_world_process_zero():
         if stage != "pretrain":
