@@ -16,13 +16,19 @@ from crs_hf.scripts import train_crs
 RECIPE = str(REPO_ROOT / "examples" / "recipes" / "kbrd_sample.yaml")
 
 
+def logged_losses(output_dir) -> list[float]:
+    """The training losses the Trainer logged, in order."""
+    history = json.loads((output_dir / "trainer_state.json").read_text())["log_history"]
+    return [entry["loss"] for entry in history if "loss" in entry]
+
+
 def test_kbrd_recommender_on_the_redial_sample(tmp_path):
     out = tmp_path / "kbrd"
     parser = train_crs.make_parser()
     args = parser.parse_args_and_config(["--config", RECIPE, "--output_dir", str(out), "--disable_tqdm", "true"])
     metrics = train_crs.main(*args, recipe=parser.recipe_path)
 
-    losses = [e["loss"] for e in json.loads((out / "trainer_state.json").read_text())["log_history"] if "loss" in e]
+    losses = logged_losses(out)
     assert losses[-1] < losses[0] * 0.7, losses
 
     # the saved model, the entity graph included, reproduces the test metrics
@@ -92,7 +98,7 @@ def test_kgsf_and_redial_recommenders_on_the_sample(tmp_path, recipe):
     args = parser.parse_args_and_config(["--config", str(REPO_ROOT / "examples" / "recipes" / recipe),
                                          "--output_dir", str(out), "--disable_tqdm", "true"])
     metrics = train_crs.main(*args)
-    losses = [e["loss"] for e in json.loads((out / "trainer_state.json").read_text())["log_history"] if "loss" in e]
+    losses = logged_losses(out)
     assert losses[-1] < losses[0], losses
     assert 0 <= metrics["test_hit@50"] <= 1 and metrics["test_n_samples"] > 0
     config = json.loads((out / "config.json").read_text())
@@ -112,7 +118,7 @@ def test_kbrd_conversation_stage_from_the_recommender(tmp_path):
         ["--config", recipe, "--output_dir", str(conv), "--model_name_or_path", str(rec), "--disable_tqdm", "true",
          "--num_train_epochs", "15"]))
 
-    losses = [e["loss"] for e in json.loads((conv / "trainer_state.json").read_text())["log_history"] if "loss" in e]
+    losses = logged_losses(conv)
     assert losses[-1] < losses[0] * 0.5, losses
     for key in ("test_bleu@1", "test_dist@2", "test_f1", "test_crslab_bleu@1", "test_crslab_dist@2"):
         assert key in metrics
@@ -181,7 +187,7 @@ def test_redial_conversation_model_generates_the_item_placeholder(tmp_path):
     parser = train_crs.make_parser()
     metrics = train_crs.main(*parser.parse_args_and_config(["--config", recipe, "--output_dir", str(tmp_path),
                                                             "--disable_tqdm", "true"]))
-    losses = [e["loss"] for e in json.loads((tmp_path / "trainer_state.json").read_text())["log_history"] if "loss" in e]
+    losses = logged_losses(tmp_path)
     assert losses[-1] < losses[0] * 0.5, losses
     assert metrics["test_perplexity"] > 1 and 0 < metrics["test_f1"] <= 1
 

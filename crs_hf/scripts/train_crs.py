@@ -121,7 +121,8 @@ def build_config(model_args: ModelArguments, name: str, data_dir, vocab: CRSVoca
     """The model's config with the sizes of this dataset release (those the model type has) and the overrides."""
     sizes = {"n_entity": graph.num_nodes, "n_relation": graph.num_relations, "n_word": vocab.n_word,
              "item_ids": vocab.item_entity_ids}
-    sizes = {key: value for key, value in sizes.items() if key in config_fields(model_args.model_type)}
+    fields = config_fields(model_args.model_type)
+    sizes = {key: value for key, value in sizes.items() if key in fields}
     return AutoConfig.for_model(model_args.model_type, **sizes, **config_overrides(model_args))
 
 

@@ -14,14 +14,13 @@ Every stage is a plain `Trainer` run on the model's own loss; only evaluation di
 from __future__ import annotations
 
 import inspect
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from transformers import EarlyStoppingCallback, EvalPrediction, Trainer, TrainingArguments
 
-from crs_hf.metrics.generation import ConversationMetrics
+from crs_hf.metrics.generation import ConversationMetrics, Perplexity
 from crs_hf.metrics.ranking import RankingMetrics
 from crs_hf.training.devices import CPUWhenNoAccelerator, KeepWrittenModelCard
 
@@ -132,14 +131,14 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
         if args.early_stopping_patience is not None:
             self.add_callback(EarlyStoppingCallback(args.early_stopping_patience))
         self._forward_inputs = set(inspect.signature(self.model.forward).parameters)
-        self._token_nll = torch.zeros(2, dtype=torch.float64)  # conv evaluation: summed NLL, tokens
+        self._perplexity = Perplexity()  # conv evaluation, token-weighted
 
     def evaluation_loop(self, dataloader, description, prediction_loss_only=None, ignore_keys=None,
                         metric_key_prefix="eval"):
-        self._token_nll.zero_()
+        self._perplexity.reset()
         output = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys, metric_key_prefix)
-        if self.args.stage == "conv" and self._token_nll[1] > 0:
-            output.metrics[f"{metric_key_prefix}_perplexity"] = math.exp(self._token_nll[0] / self._token_nll[1])
+        if self.args.stage == "conv" and self._perplexity.sums.get("tokens"):
+            output.metrics[f"{metric_key_prefix}_perplexity"] = self._perplexity.compute()["ppl"]
         return output
 
     def _model_inputs(self, inputs: dict) -> dict:
@@ -179,7 +178,8 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
             labels = inputs["labels"]
             nll = torch.nn.functional.cross_entropy(outputs.logits.float().transpose(1, 2), labels, reduction="none")
             per_example = torch.stack([nll.sum(-1).double(), (labels != -100).sum(-1).double()], dim=1)
-            self._token_nll += self.accelerator.gather_for_metrics(per_example).sum(0).cpu()
+            nll_sum, n_tokens = self.accelerator.gather_for_metrics(per_example).sum(0).tolist()  # without duplicates
+            self._perplexity.add_nll(nll_sum, int(n_tokens))
             if prediction_loss_only:
                 return loss, None, None
             unwrapped = self.accelerator.unwrap_model(model)
