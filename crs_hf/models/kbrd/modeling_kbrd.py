@@ -10,10 +10,8 @@ This file is self-contained (no `crs_hf` import) so that a checkpoint saved afte
 with `trust_remote_code=True` where crs_hf is not installed; the blocks marked `# Copied from` are kept equal to
 `crs_hf/models/layers` by `python -m crs_hf.models.check_copies`.
 
-Differences from CRSLab's `crslab/model/crs/kbrd/kbrd.py`: items are scored over the catalogue (`config.item_ids`)
-instead of every entity; generation uses `GenerationMixin.generate` (greedy, beam, sampling) with a KV cache, where
-CRSLab's greedy loop re-ran the decoder on the whole prefix and its beam search was a per-sample Python loop; the
-R-GCN is a sparse re-implementation of `torch_geometric.nn.RGCNConv` with the same parameters and outputs.
+Differences from CRSLab: see `CRS_MODEL.differences_from_crslab` in this folder's `__init__.py` (the model card
+lists them).
 """
 
 import math

@@ -14,13 +14,8 @@ This file is self-contained (no `crs_hf` import), as KBRD's is, so that a checkp
 `register_for_auto_class()` loads with `trust_remote_code=True` where crs_hf is not installed; the blocks marked
 `# Copied from` are kept equal to `crs_hf/models/layers` by `python -m crs_hf.models.check_copies`.
 
-Differences from CRSLab's `crslab/model/crs/kgsf/kgsf.py` (bugs fixed):
-- the decoder's attention masks over context entities and words were inverted (CRSLab passed the *padding* mask
-  where its attention expects the *valid* mask, so the decoder attended to padding only); here valid positions;
-- the KG memories were projected to `ffn_size` though the decoder width is `token_emb_dim` (it only ran because
-  both are 300); here to `token_emb_dim`;
-- a context without entities or words gives a zero user vector, not the R-GCN vector of the padding entity;
-- items are scored over the catalogue, and generation uses `generate()` with a KV cache (greedy, beam, sampling).
+Differences from CRSLab: see `CRS_MODEL.differences_from_crslab` in this folder's `__init__.py` (the model card
+lists them).
 """
 
 from __future__ import annotations

@@ -8,14 +8,8 @@ This file is self-contained (no `crs_hf` import), as KBRD's is, so that a checkp
 `register_for_auto_class()` loads with `trust_remote_code=True` where crs_hf is not installed; the blocks marked
 `# Copied from` are kept equal to `crs_hf/models/layers` by `python -m crs_hf.models.check_copies`.
 
-Differences from CRSLab's `crslab/model/crs/redial/` (bugs fixed):
-- CRSLab's conversation model fed the decoder the *previous utterance* (`request`) while scoring it against the
-  response, so it never learnt to continue its own output and could not decode; here the decoder reads the response
-  shifted right (teacher forcing) and `generate()` decodes autoregressively (greedy, beam, sampling), carrying the
-  GRU state between steps as its cache;
-- the item placeholder is a vocabulary token (`config.item_token_id`) instead of an extra class `vocab_size`, so
-  generated ids stay tokenizer ids;
-- AutoRec scores the item catalogue, and its output activation defaults to identity (see `ReDialConfig.autorec_g`).
+Differences from CRSLab: see `CRS_MODEL.differences_from_crslab` in this folder's `__init__.py` (the model card
+lists them).
 """
 
 from __future__ import annotations
