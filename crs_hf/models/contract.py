@@ -61,7 +61,10 @@ class CRSHead:
     Args:
         task: the task (and training stage) the head serves: one of `TASKS`.
         model_class: the `PreTrainedModel` head, e.g. `KBRDForRecommendation`.
-        inputs: the input kinds its `forward` consumes (see the module docstring); the data layer builds these.
+        inputs: the input kinds its `forward` needs (see the module docstring); the data layer builds these, and a
+            dataset that cannot give one is refused before training.
+        optional_inputs: input kinds it uses where the dataset has them (e.g. `history_items`: only TG-ReDial
+            records a user's earlier interactions).
         side_data: what it is built from (see the module docstring); the script supplies these.
         auto_class: the task Auto class it registers with besides `AutoModel` (e.g. `AutoModelForSeq2SeqLM`).
         trained_by: `"gradient"` (the Trainer's loop on the model's loss) or `"counting"` (one pass over the
@@ -72,6 +75,7 @@ class CRSHead:
     task: str
     model_class: type[PreTrainedModel]
     inputs: tuple[str, ...]
+    optional_inputs: tuple[str, ...] = ()
     side_data: tuple[str, ...] = ()
     auto_class: type | None = None
     trained_by: str = "gradient"
@@ -80,7 +84,7 @@ class CRSHead:
     def __post_init__(self):
         if self.task not in TASKS:
             raise ValueError(f"{self.model_class.__name__}: task must be one of {TASKS}, but got {self.task!r}")
-        unknown = [kind for kind in self.inputs if kind not in INPUT_KINDS]
+        unknown = [kind for kind in (*self.inputs, *self.optional_inputs) if kind not in INPUT_KINDS]
         if unknown:
             raise ValueError(f"{self.model_class.__name__}: unknown input kinds {unknown}; known: {INPUT_KINDS}")
         unknown = [kind for kind in self.side_data if kind not in SIDE_DATA]
