@@ -24,8 +24,8 @@ import torch
 from transformers import AutoConfig
 import crs_hf
 from crs_hf.data import load_graph
-from crs_hf.data.crs_inputs import (CRSVocabulary, RecommendationCollator, ConversationCollator,
-                                    recommendation_examples, conversation_examples, copyable_tokens)
+from crs_hf.data.crs_inputs import (ContextEncoding, CRSCollator, CRSVocabulary, recommendation_examples,
+                                    conversation_examples, copyable_tokens)
 from crs_hf.data.splits import split_by_dialog
 from crs_hf.models import (KBRDForConversation, KBRDForRecommendation, KGSFForConversation, KGSFForRecommendation,
                            ReDialForConversation, ReDialForRecommendation)
@@ -47,9 +47,9 @@ if stage == "conv":
     if redial:
         token_ids["__item__"] = max(token_ids.values()) + 1
     tokenizer = word_level_tokenizer(token_ids)
-    examples = list(conversation_examples(turns, vocab, tokenizer, hierarchical=redial,
+    examples = list(conversation_examples(turns, vocab, ContextEncoding(tokenizer, hierarchical=redial, max_utterances=40),
                                           item_token="__item__" if redial else None))
-    collate, batch_size = ConversationCollator(tokenizer.pad_token_id), 32
+    collate, batch_size = CRSCollator(pad_token_id=tokenizer.pad_token_id), 32
     sizes["vocab_size"] = len(tokenizer)
     if redial:
         sizes["item_token_id"] = token_ids["__item__"]
@@ -57,7 +57,7 @@ if stage == "conv":
                    "crs_redial": ReDialForConversation}[model_type]
 else:
     examples = list(recommendation_examples(turns, vocab))
-    collate, batch_size = RecommendationCollator(), 64
+    collate, batch_size = CRSCollator(), 64
     model_class = {"crs_kbrd": KBRDForRecommendation, "crs_kgsf": KGSFForRecommendation,
                    "crs_redial": ReDialForRecommendation}[model_type]
 model = model_class(AutoConfig.for_model(model_type, **sizes))

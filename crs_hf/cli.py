@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from crs_hf.data.registry import DATASETS, config_names
 from crs_hf.errors import CRSHFError
 
 __all__ = ["main", "make_parser"]
@@ -114,6 +115,44 @@ def cmd_demo(args: argparse.Namespace) -> None:
           f"KBRDForRecommendation.from_pretrained({str(model_dir)!r})")
 
 
+def dataset_gaps(head, name: str) -> list[str]:
+    """What dataset `name` lacks for `head` (a `CRSHead`): configs its side data and inputs need, judged from the
+    builder's configs and `turns` features (a given release may still lack a file: the training script checks)."""
+    from crs_hf.data import load_builder
+
+    configs = set(config_names(name))
+    needed = {"entity_kg": "entity_kg", "word_kg": "word_kg", "items": "items", "vocabulary": "token2id"}
+    gaps = [config for kind, config in needed.items() if kind in head.side_data and config not in configs]
+    if {"context_tokens", "context_utterances", "response_tokens"} & set(head.inputs) and "token2id" not in configs:
+        gaps.append("token2id")
+    if "turns" not in configs:
+        return [*gaps, "turns"]
+    if "history_items" in head.inputs and "interaction_history" not in load_builder(name, "turns").info.features:
+        gaps.append("interaction_history")
+    return sorted(set(gaps))
+
+
+def cmd_models(args: argparse.Namespace) -> None:
+    """Every model of crs_hf with its heads, the inputs and side data of each, and the datasets it runs on."""
+    from crs_hf.models import CRS_MODELS
+
+    rows = []
+    for model_type, spec in sorted(CRS_MODELS.items()):
+        for head in spec.heads:
+            inputs = [*head.inputs, *(f"[{kind}]" for kind in head.optional_inputs)]
+            runs_on = [name for name in DATASETS if not dataset_gaps(head, name)]
+            rows.append((model_type, head.task, head.model_class.__name__, " ".join(inputs),
+                         " ".join(head.side_data) or "-", " ".join(runs_on) or "-"))
+    print(format_table(("model", "task", "head", "inputs ([optional])", "side data", "datasets"), rows))
+    print("\nTrain one: crs-hf train --config <recipe> (e.g. kbrd_sample); `crs-hf train --help` lists the arguments.")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from crs_hf.scripts.train_crs import cli
+
+    cli(args.arguments)
+
+
 def _add_source_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", help="dataset name (see `crs-hf data list`)")
     source = parser.add_mutually_exclusive_group()
@@ -141,6 +180,13 @@ def make_parser() -> argparse.ArgumentParser:
     push.add_argument("--private", action="store_true", default=None, help="create the repo as private")
     push.add_argument("--token", help="Hub token (default: the logged-in token / HF_TOKEN)")
     push.set_defaults(func=cmd_data_push)
+
+    commands.add_parser("models", help="models, their tasks, inputs, side data and datasets").set_defaults(
+        func=cmd_models)
+    train = commands.add_parser(
+        "train", add_help=False, help="train and evaluate a model from a recipe (python -m crs_hf.scripts.train_crs)")
+    train.add_argument("arguments", nargs=argparse.REMAINDER, help="--config RECIPE and the script's arguments")
+    train.set_defaults(func=cmd_train)
 
     demo = commands.add_parser("demo", help="the main job on the embedded sample data")
     demo.add_argument("--out", help="output folder (default: a new temporary folder)")

@@ -8,7 +8,7 @@ import torch
 from conftest import REPO_ROOT
 
 import crs_hf
-from crs_hf.data.crs_inputs import CRSVocabulary, RecommendationCollator, recommendation_examples
+from crs_hf.data.crs_inputs import ContextEncoding, CRSCollator, CRSVocabulary, recommendation_examples
 from crs_hf.metrics import RankingMetrics
 from crs_hf.models import KBRDForRecommendation
 from crs_hf.scripts import train_crs
@@ -37,7 +37,7 @@ def test_kbrd_recommender_on_the_redial_sample(tmp_path):
     test = recommendation_examples(crs_hf.load_dataset("redial", "turns", data_dir=data_dir)["test"], vocab)
     model = KBRDForRecommendation.from_pretrained(out).eval()
     assert model.config.item_ids == vocab.item_entity_ids and model.config.n_entity_edges > 0
-    batch = RecommendationCollator()(list(test))
+    batch = CRSCollator()(list(test))
     with torch.no_grad():
         scores = model(context_entities=batch["context_entities"]).rec_logits
     expected = RankingMetrics(ks=(1, 10, 50))
@@ -143,7 +143,7 @@ def test_kgsf_three_stages_from_one_recipe(tmp_path):
     perplexity is the token-weighted one of the saved model."""
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    from crs_hf.data.crs_inputs import ConversationCollator, conversation_examples
+    from crs_hf.data.crs_inputs import conversation_examples
     from crs_hf.metrics.generation import Perplexity
     from crs_hf.models import KGSFForPretraining, KGSFForRecommendation
 
@@ -166,8 +166,9 @@ def test_kgsf_three_stages_from_one_recipe(tmp_path):
     tokenizer = AutoTokenizer.from_pretrained(tmp_path / "conv")
     data_dir = crs_hf.data.sample_data_dir("redial")
     vocab = CRSVocabulary.from_dataset("redial", data_dir)
-    test = conversation_examples(crs_hf.load_dataset("redial", "turns", data_dir=data_dir)["test"], vocab, tokenizer)
-    batch = ConversationCollator(tokenizer.pad_token_id)(list(test))
+    test = conversation_examples(crs_hf.load_dataset("redial", "turns", data_dir=data_dir)["test"], vocab,
+                                 ContextEncoding(tokenizer))  # the script's defaults: CRSLab's merge_utt, 256 tokens
+    batch = CRSCollator(pad_token_id=tokenizer.pad_token_id)(list(test))
     with torch.no_grad():
         logits = conversation(**batch).logits
     perplexity = Perplexity()
@@ -254,7 +255,7 @@ def test_early_stopping_restores_the_best_checkpoint(tmp_path):
     vocab = CRSVocabulary.from_dataset("redial", data_dir)
     valid = recommendation_examples(crs_hf.load_dataset("redial", "turns", data_dir=data_dir)["validation"], vocab)
     assert len(valid) <= 32  # one evaluation batch: eval_loss is this batch's loss
-    batch = RecommendationCollator()(list(valid))
+    batch = CRSCollator()(list(valid))
     with torch.no_grad():
         loss = KBRDForRecommendation.from_pretrained(tmp_path)(batch["context_entities"], batch["rec_labels"]).loss
     assert loss.item() == pytest.approx(state["best_metric"], rel=1e-5)  # the saved model is the best one

@@ -1,9 +1,11 @@
-"""CRSLab-style `turns` records -> model inputs for the knowledge-graph CRS models (KBRD, KGSF, ReDial).
+"""CRSLab-style `turns` records -> model inputs, for every model and stage.
 
 `CRSVocabulary` holds the id maps of one dataset release (entity2id, word2id and the item catalogue), read from
 the dataset's own id-map configs so that ids line up with CRSLab's. `recommendation_examples` turns each
-recommendation turn into one example per gold item, CRSLab's protocol, and `RecommendationCollator` pads them;
-`conversation_examples` / `ConversationCollator` do the same for response generation.
+recommendation turn into one example per gold item (CRSLab's protocol) or one per turn (KGSF's pre-training);
+`conversation_examples` builds response-generation examples; `ContextEncoding` says how a context becomes tokens
+(flat or one row per utterance, word-level or a backbone's subwords); `CRSCollator` pads whichever of the inputs
+(see `crs_hf.models.contract`) the examples carry.
 """
 
 from __future__ import annotations
@@ -11,24 +13,22 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import datasets
 import torch
 
 from crs_hf.data.collate import pad_id_lists
-from crs_hf.data.registry import load_dataset
 
 __all__ = [
+    "CRSCollator",
     "CRSVocabulary",
-    "ConversationCollator",
-    "RecommendationCollator",
+    "ContextEncoding",
     "conversation_examples",
     "copyable_tokens",
     "recommendation_examples",
 ]
-
 
 @dataclass
 class CRSVocabulary:
@@ -46,17 +46,25 @@ class CRSVocabulary:
 
     @classmethod
     def from_dataset(cls, name: str, data_dir: str | os.PathLike | None = None, cache_dir: str | None = None):
-        """Reads the `entity2id`, `word2id` and `items` configs of dataset `name`."""
+        """Reads the `entity2id`, `word2id` and `items` configs of dataset `name` from its raw release."""
+        from crs_hf.data.source import CRSDataSource
+
+        return cls.from_source(CRSDataSource(name, None if data_dir is None else os.fspath(data_dir),
+                                             cache_dir=cache_dir))
+
+    @classmethod
+    def from_source(cls, source) -> CRSVocabulary:
+        """Reads the `entity2id`, `word2id` and `items` configs of a `CRSDataSource`."""
 
         def id_map(config: str) -> dict[str, int]:
-            table = load_dataset(name, config, data_dir=data_dir, cache_dir=cache_dir)["train"]
+            table = source.load(config)["train"]
             return dict(zip(table["name"], table["id"]))
 
-        items = load_dataset(name, "items", data_dir=data_dir, cache_dir=cache_dir)["train"]
+        items = source.load("items")["train"]
         missing = [row["item_id"] for row in items if row["entity_id"] is None]
         if missing:
-            raise ValueError(f"{len(missing)} items of {name!r} have no entity id (e.g. {missing[0]!r}); KG models need "
-                             "CRSLab's processed release, whose items are entities")
+            raise ValueError(f"{len(missing)} items of {source.name!r} have no entity id (e.g. {missing[0]!r}); the "
+                             "models need CRSLab's processed release, whose items are entities")
         return cls(id_map("entity2id"), id_map("word2id"), list(items["entity_id"]))
 
     @property
@@ -72,100 +80,148 @@ class CRSVocabulary:
         return {entity: position for position, entity in enumerate(self.item_entity_ids)}
 
 
+
+    def with_every_entity_as_candidate(self) -> CRSVocabulary:
+        """The same maps with every entity a recommendation candidate, as CRSLab's KBRD and KGSF train: the
+        catalogue first (so catalogue position p stays column p, and evaluation keeps to the first
+        `len(item_entity_ids)` columns), then every other entity id but the padding entity 0 (CRSLab scores it too;
+        it is never a gold item)."""
+        catalogue = set(self.item_entity_ids)
+        rest = [entity for entity in range(1, self.n_entity) if entity not in catalogue]
+        return replace(self, item_entity_ids=[*self.item_entity_ids, *rest])
+
+@dataclass(frozen=True)
+class ContextEncoding:
+    """How the dialog context becomes tokens (input kinds `context_tokens`, `context_utterances`,
+    `context_subwords`).
+
+    Args:
+        tokenizer: the dataset's word-level tokenizer, or a pretrained backbone's (subwords).
+        max_tokens: flat contexts keep their last `max_tokens` tokens (CRSLab's `context_truncate`, which keeps the
+            tail); utterance grids keep the first `max_tokens` tokens of each utterance (`utterance_truncate`).
+        hierarchical: one row per utterance (ReDial's HRED) instead of one flat sequence.
+        max_utterances: grids keep at most this many utterances (CRSLab's `conversation_truncate`).
+        keep_utterances: which of them: `"first"` (CRSLab's `truncate(..., truncate_tail=True)`) or `"last"`.
+        utterance_separator: flat contexts: `"none"` joins the utterances' tokens (CRSLab's `merge_utt`), `"eos"`
+            puts the end token after each utterance.
+        special_tokens: wrap a flat context in the tokenizer's own special tokens (`[CLS] ... [SEP]` of a BERT).
+    """
+
+    tokenizer: Any
+    max_tokens: int = 256
+    hierarchical: bool = False
+    max_utterances: int | None = None
+    keep_utterances: str = "first"
+    utterance_separator: str = "none"
+    special_tokens: bool = False
+
+    def __post_init__(self):
+        if self.keep_utterances not in ("first", "last"):
+            raise ValueError(f"keep_utterances must be 'first' or 'last', but got {self.keep_utterances!r}")
+        if self.utterance_separator not in ("none", "eos"):
+            raise ValueError(f"utterance_separator must be 'none' or 'eos', but got {self.utterance_separator!r}")
+
+    def tokens(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def __call__(self, utterances: list[str]) -> list[int] | list[list[int]]:
+        if self.hierarchical:
+            if self.max_utterances is not None:
+                utterances = (utterances[: self.max_utterances] if self.keep_utterances == "first"
+                              else utterances[-self.max_utterances :])
+            return [self.tokens(u)[: self.max_tokens] for u in utterances]
+        separator = [self.tokenizer.eos_token_id] if self.utterance_separator == "eos" else []
+        budget = self.max_tokens - (self.tokenizer.num_special_tokens_to_add() if self.special_tokens else 0)
+        ids = [t for u in utterances for t in self.tokens(u) + separator][-budget:] if budget > 0 else []
+        return self.tokenizer.build_inputs_with_special_tokens(ids) if self.special_tokens else ids
+
+
+def _entity_ids(vocab: CRSVocabulary, names: list[str]) -> list[int]:
+    return [vocab.entity_ids[n] for n in names if n in vocab.entity_ids]
+
+
+def _word_ids(vocab: CRSVocabulary, names: list[str]) -> list[int]:
+    return [vocab.word_ids[n] for n in names if n in vocab.word_ids]
+
+
 def recommendation_examples(
-    turns: datasets.Dataset, vocab: CRSVocabulary, roles: Sequence[str] = ("Recommender",)
+    turns: datasets.Dataset,
+    vocab: CRSVocabulary,
+    roles: Sequence[str] = ("Recommender",),
+    one_per_gold_item: bool = True,
+    history: bool = False,
+    context: ContextEncoding | None = None,
 ) -> datasets.Dataset:
-    """One example per (turn, gold item) for the turns of `roles` that recommend catalogue items.
+    """Examples of the turns of `roles`: one per (turn, gold catalogue item), CRSLab's protocol for recommendation,
+    or (`one_per_gold_item=False`) one per turn, as CRSLab's KGSF pre-training sees them (`rec_labels` -100).
 
     Columns: `context_entities` / `context_words` (ids; names absent from the maps are skipped, as CRSLab does),
-    `context_item_positions` (catalogue positions of the items mentioned so far, for the metrics that exclude them),
-    `rec_labels` (catalogue position of the gold item), plus `dialog_id` and `turn_id` to trace predictions.
+    `context_item_positions` (catalogue positions of the items mentioned so far, in order), `rec_labels`
+    (catalogue position of the gold item), `dialog_id` and `turn_id`; with `history=True`
+    `history_item_positions` (the user's earlier interactions, from the turns' `interaction_history`); with a
+    `context` encoding, `input_ids` (the context's tokens).
     """
     positions = vocab.item_position()
+    if history and "interaction_history" not in turns.column_names:
+        raise ValueError("history=True needs turns with an `interaction_history` column (e.g. TG-ReDial's)")
+    columns = ["dialog_id", "turn_id", "context_entities", "context_words", "context_item_positions", "rec_labels"]
+    columns += ["history_item_positions"] * history + ["input_ids"] * (context is not None)
+
+    def item_positions(names: list[str]) -> list[int]:
+        return [positions[vocab.entity_ids[n]] for n in names if vocab.entity_ids.get(n) in positions]
 
     def expand(batch: dict[str, list]) -> dict[str, list]:
-        out: dict[str, list[Any]] = {key: [] for key in (
-            "dialog_id", "turn_id", "context_entities", "context_words", "context_item_positions", "rec_labels")}
+        out: dict[str, list[Any]] = {key: [] for key in columns}
         for i in range(len(batch["dialog_id"])):
             if batch["role"][i] not in roles:
                 continue
-            entities = [vocab.entity_ids[n] for n in batch["context_entities"][i] if n in vocab.entity_ids]
-            words = [vocab.word_ids[n] for n in batch["context_words"][i] if n in vocab.word_ids]
-            mentioned = [positions[vocab.entity_ids[n]] for n in batch["context_items"][i]
-                         if vocab.entity_ids.get(n) in positions]
-            for item in batch["items"][i]:
-                entity = vocab.entity_ids.get(item)
-                if entity not in positions:
-                    continue
-                out["dialog_id"].append(batch["dialog_id"][i])
-                out["turn_id"].append(batch["turn_id"][i])
-                out["context_entities"].append(entities)
-                out["context_words"].append(words)
-                out["context_item_positions"].append(mentioned)
-                out["rec_labels"].append(positions[entity])
+            row = {
+                "dialog_id": batch["dialog_id"][i],
+                "turn_id": batch["turn_id"][i],
+                "context_entities": _entity_ids(vocab, batch["context_entities"][i]),
+                "context_words": _word_ids(vocab, batch["context_words"][i]),
+                "context_item_positions": item_positions(batch["context_items"][i]),
+            }
+            if history:
+                row["history_item_positions"] = item_positions(batch["interaction_history"][i])
+            if context is not None:
+                row["input_ids"] = context(batch["context"][i])
+            for label in item_positions(batch["items"][i]) if one_per_gold_item else [-100]:
+                for key, value in row.items():
+                    out[key].append(value)
+                out["rec_labels"].append(label)
         return out
 
     return turns.map(expand, batched=True, remove_columns=turns.column_names)
 
 
-@dataclass
-class RecommendationCollator:
-    """Pads id lists with 0 (CRSLab's padding entity/word) and `context_item_positions` with -1.
-
-    `max_entities` keeps the most recent entities and words; `entity_labels=True` adds the context entities again as
-    `entity_labels`, the targets of KGSF's mutual-information pre-training.
-    """
-
-    max_entities: int | None = None
-    entity_labels: bool = False
-
-    def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        def pad(rows: list[list[int]], value: int) -> torch.Tensor:
-            if self.max_entities:
-                rows = [row[-self.max_entities :] for row in rows]
-            return pad_id_lists(rows, value)
-
-        batch = {
-            "context_entities": pad([f["context_entities"] for f in features], 0),
-            "context_words": pad([f["context_words"] for f in features], 0),
-            "context_item_positions": pad([f["context_item_positions"] for f in features], -1),
-            "rec_labels": torch.tensor([f["rec_labels"] for f in features], dtype=torch.long),
-        }
-        if self.entity_labels:
-            batch["entity_labels"] = batch["context_entities"].clone()
-        return batch
-
-
 def conversation_examples(
     turns: datasets.Dataset,
     vocab: CRSVocabulary,
-    tokenizer,
+    context: ContextEncoding,
     roles: Sequence[str] = ("Recommender",),
-    max_context_tokens: int = 256,
     max_response_tokens: int = 30,
-    hierarchical: bool = False,
-    max_utterances: int = 10,
     item_token: str | None = None,
-    item_mention: str = r"@\d+",
+    item_mention: str | None = r"@\d+",
 ) -> datasets.Dataset:
     """One example per turn of `roles` with a context, with the columns:
 
-    - `input_ids`: the most recent `max_context_tokens` context tokens, each utterance followed by the end token;
-      with `hierarchical=True` (ReDial's HRED) instead the last `max_utterances` utterances, one list of at most
-      `max_context_tokens` tokens each;
+    - `input_ids`: the context encoded by `context` (a flat list, or one list per utterance);
     - `context_entities`, `context_words`: entity and word-graph ids (names absent from the maps are skipped);
-    - `labels`: the response tokens + the end token, each item mention (a token matching `item_mention`, CRSLab's
-      `@<movie id>`) replaced by `item_token` when given (ReDial's switching decoder generates that placeholder);
+    - `labels`: the response tokens + the end token, at most `max_response_tokens` counting the start token the
+      decoder is fed (CRSLab's `response_truncate`), each item mention (a whitespace token matching `item_mention`,
+      e.g. ReDial's `@<movie id>`) replaced by `item_token` when given (ReDial's switching decoder generates that
+      placeholder);
     - `dialog_id`, `turn_id`, to trace predictions.
     """
-    eos = tokenizer.eos_token_id
-    mention = re.compile(item_mention)
+    tokenizer = context.tokenizer
     item_id = None if item_token is None else tokenizer.convert_tokens_to_ids(item_token)
     if item_token is not None and item_id in (None, tokenizer.unk_token_id):
         raise ValueError(f"item_token {item_token!r} is not in the tokenizer's vocabulary")
-
-    def tokens(text: str) -> list[int]:
-        return tokenizer(text, add_special_tokens=False)["input_ids"]
+    if item_token is not None and item_mention is None:
+        raise ValueError(f"item_token {item_token!r} needs an item_mention pattern, but this dataset's responses "
+                         "mark no item mentions")
+    mention = None if item_mention is None else re.compile(item_mention)
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
         out: dict[str, list[Any]] = {key: [] for key in (
@@ -173,30 +229,25 @@ def conversation_examples(
         for i in range(len(batch["dialog_id"])):
             if batch["role"][i] not in roles or not batch["context"][i]:
                 continue
-            if hierarchical:
-                context = [tokens(u)[:max_context_tokens] for u in batch["context"][i][-max_utterances:]]
-            else:
-                context = [t for u in batch["context"][i] for t in tokens(u) + [eos]][-max_context_tokens:]
             response = batch["response"][i]
             if item_id is not None:
                 response = " ".join(item_token if mention.fullmatch(w) else w for w in response.split())
             out["dialog_id"].append(batch["dialog_id"][i])
             out["turn_id"].append(batch["turn_id"][i])
-            out["input_ids"].append(context)
-            out["context_entities"].append(
-                [vocab.entity_ids[n] for n in batch["context_entities"][i] if n in vocab.entity_ids])
-            out["context_words"].append([vocab.word_ids[n] for n in batch["context_words"][i] if n in vocab.word_ids])
-            out["labels"].append(tokens(response)[: max_response_tokens - 1] + [eos])
+            out["input_ids"].append(context(batch["context"][i]))
+            out["context_entities"].append(_entity_ids(vocab, batch["context_entities"][i]))
+            out["context_words"].append(_word_ids(vocab, batch["context_words"][i]))
+            out["labels"].append(context.tokens(response)[: max(max_response_tokens - 2, 0)] + [tokenizer.eos_token_id])
         return out
 
     return turns.map(encode, batched=True, remove_columns=turns.column_names)
 
 
-def copyable_tokens(tokenizer, vocab: CRSVocabulary, item_mention: str = r"@\d+") -> torch.BoolTensor:
+def copyable_tokens(tokenizer, vocab: CRSVocabulary, item_mention: str | None = r"@\d+") -> torch.BoolTensor:
     """KGSF's copy mask, `(len(tokenizer),)`: True at the tokens the copy mechanism may score, the words of the
     word graph and the item mentions (KGSF's `mask4key` + `mask4movie`); built from this release's vocabularies
     instead of shipped as a `.npy` file, so it always matches the tokenizer."""
-    mention = re.compile(item_mention)
+    mention = re.compile(item_mention or r"(?!)")  # None: the dataset's texts mark no item mentions
     mask = torch.zeros(len(tokenizer), dtype=torch.bool)
     for token, token_id in tokenizer.get_vocab().items():
         mask[token_id] = token in vocab.word_ids or bool(mention.fullmatch(token))
@@ -204,27 +255,50 @@ def copyable_tokens(tokenizer, vocab: CRSVocabulary, item_mention: str = r"@\d+"
     return mask
 
 
-@dataclass
-class ConversationCollator:
-    """Pads `input_ids` with the pad id (mask 0; a `(batch, utterances, tokens)` grid for hierarchical examples),
-    `context_entities` / `context_words` with 0 and `labels` with -100."""
 
-    pad_token_id: int
+
+@dataclass
+class CRSCollator:
+    """Pads whichever model inputs the examples carry, so one collator serves every model and stage:
+    `context_entities` / `context_words` with 0 (CRSLab's padding entity/word), `context_item_positions` /
+    `history_item_positions` with -1, `input_ids` with `pad_token_id` (plus `attention_mask`; a
+    `(batch, utterances, tokens)` grid without a mask for utterance lists), `labels` with -100.
+
+    `max_entities` keeps the most recent N entities and words (CRSLab's `entity_truncate` / `word_truncate`);
+    `entity_labels=True` adds the context entities again as `entity_labels`, the targets of KGSF's
+    mutual-information pre-training.
+    """
+
+    pad_token_id: int = 0
+    max_entities: int | None = None
+    entity_labels: bool = False
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        contexts = [f["input_ids"] for f in features]
-        batch = {}
-        if contexts and contexts[0] and isinstance(contexts[0][0], list):  # hierarchical
-            rows = max(len(context) for context in contexts)
-            width = max(1, max(len(utterance) for context in contexts for utterance in context))
-            batch["input_ids"] = torch.full((len(contexts), rows, width), self.pad_token_id, dtype=torch.long)
-            for i, context in enumerate(contexts):
-                for j, utterance in enumerate(context):
-                    batch["input_ids"][i, j, : len(utterance)] = torch.tensor(utterance, dtype=torch.long)
-        else:
-            batch["input_ids"] = pad_id_lists(contexts, self.pad_token_id)
-            batch["attention_mask"] = (batch["input_ids"] != self.pad_token_id).long()
-        batch["context_entities"] = pad_id_lists([f["context_entities"] for f in features], 0)
-        batch["context_words"] = pad_id_lists([f["context_words"] for f in features], 0)
-        batch["labels"] = pad_id_lists([f["labels"] for f in features], -100)
+        first, batch = features[0], {}
+        for key in ("context_entities", "context_words"):
+            if key in first:
+                rows = [f[key] for f in features]
+                batch[key] = pad_id_lists([row[-self.max_entities :] for row in rows] if self.max_entities else rows, 0)
+        for key in ("context_item_positions", "history_item_positions"):
+            if key in first:
+                batch[key] = pad_id_lists([f[key] for f in features], -1)
+        if "input_ids" in first:
+            contexts = [f["input_ids"] for f in features]
+            if any(context and isinstance(context[0], list) for context in contexts):  # one row per utterance
+                rows = max(1, max(len(context) for context in contexts))
+                width = max(1, max((len(u) for context in contexts for u in context), default=1))
+                batch["input_ids"] = torch.full((len(contexts), rows, width), self.pad_token_id, dtype=torch.long)
+                for i, context in enumerate(contexts):
+                    for j, utterance in enumerate(context):
+                        batch["input_ids"][i, j, : len(utterance)] = torch.tensor(utterance, dtype=torch.long)
+            else:
+                batch["input_ids"] = pad_id_lists(contexts, self.pad_token_id)
+                lengths = torch.tensor([len(context) for context in contexts])
+                batch["attention_mask"] = (torch.arange(batch["input_ids"].shape[1]) < lengths[:, None]).long()
+        if "rec_labels" in first:
+            batch["rec_labels"] = torch.tensor([f["rec_labels"] for f in features], dtype=torch.long)
+        if "labels" in first:
+            batch["labels"] = pad_id_lists([f["labels"] for f in features], -100)
+        if self.entity_labels:
+            batch["entity_labels"] = batch["context_entities"].clone()
         return batch

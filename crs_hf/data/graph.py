@@ -258,19 +258,6 @@ def load_graph(
         >>> graph.edge_index.shape[0], graph.num_relations  # the sample keeps one relation over 1000 edges
         (2, 1)
     """
-    from crs_hf.data.builder import UnavailableConfigError
-    from crs_hf.data.registry import get_builder_class, load_dataset
+    from crs_hf.data.source import CRSDataSource
 
-    if kg not in ("entity_kg", "word_kg"):
-        raise ValueError(f"kg must be 'entity_kg' or 'word_kg', but got kg={kg!r}")
-    processing = getattr(get_builder_class(name), "GRAPH_PROCESSING", None)
-    if processing is None:
-        raise CRSHFError(f"dataset {name!r} has no CRSLab KG configs")
-    triples = load_dataset(name, kg, data_dir=data_dir, cache_dir=cache_dir)["train"]
-    try:
-        table = load_dataset(name, "entity2id" if kg == "entity_kg" else "word2id", data_dir=data_dir,
-                             cache_dir=cache_dir)["train"]
-        node_ids = dict(zip(table.data.column("name").to_pylist(), table.data.column("id").to_pylist()))
-    except UnavailableConfigError:  # an original release with a KG but no id table (OpenDialKG)
-        node_ids = None
-    return kg_to_graph(triples, node_ids, processing[kg], **overrides)
+    return CRSDataSource(name, data_dir=data_dir, cache_dir=cache_dir).graph(kg, **overrides)

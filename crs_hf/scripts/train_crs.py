@@ -1,6 +1,9 @@
-"""Train and evaluate a CRS model on a CRSLab dataset, one stage or a recipe's list of stages: KGSF's
-mutual-information pre-training (`pretrain`), the recommender (`rec`: KBRD, KGSF, ReDial's AutoRec) and the
-conversation model (`conv`: KBRD, KGSF, ReDial's HRED), each stage starting from the previous one's checkpoint.
+"""Train and evaluate any crs_hf model on a CRSLab dataset, one stage or a recipe's list of stages (`pretrain`,
+`rec`, `conv`), each stage starting from the previous one's checkpoint where the model's stages share weights.
+
+The script knows no model by name: it reads the model's contract (`crs_hf.models.get_model_spec(model_type)`:
+the head of the stage, the inputs it consumes and the side data it is built from; `crs-hf models` lists them)
+and builds exactly that, so every model of `crs_hf.models` trains here.
 
     # KBRD on the ReDial sample shipped with crs_hf (seconds on CPU):
     accelerate launch examples/train_crs.py --config examples/recipes/kbrd_sample.yaml
@@ -25,76 +28,78 @@ from __future__ import annotations
 import json
 import os
 import sys
-from importlib import resources
 from dataclasses import dataclass, field
+from importlib import resources
 
 import numpy as np
 import torch
 from huggingface_hub import ModelCardData
-from transformers import CONFIG_MAPPING, AutoConfig, set_seed
+from transformers import CONFIG_MAPPING, AutoConfig, AutoTokenizer, set_seed
 
 import crs_hf
-from crs_hf.citations import CRSLAB, KBRD, KGSF, REDIAL
-from crs_hf.data import load_graph
+from crs_hf.citations import CRSLAB
 from crs_hf.data.crs_inputs import (
-    ConversationCollator,
+    ContextEncoding,
+    CRSCollator,
     CRSVocabulary,
-    RecommendationCollator,
     conversation_examples,
     copyable_tokens,
     recommendation_examples,
 )
+from crs_hf.data.registry import DATASETS
+from crs_hf.data.source import CRSDataSource
 from crs_hf.data.splits import split_by_dialog
 from crs_hf.errors import CRSHFError
 from crs_hf.model_card import render_model_card
-from crs_hf.models import (
-    KBRDForConversation,
-    KBRDForRecommendation,
-    KGSFForConversation,
-    KGSFForPretraining,
-    KGSFForRecommendation,
-    ReDialForConversation,
-    ReDialForRecommendation,
-)
+from crs_hf.models import CRS_MODELS, CRSHead, CRSModelSpec, get_model_spec
 from crs_hf.recipes import RecipeParser, parse_config_overrides
 from crs_hf.tokenization import word_level_tokenizer
 from crs_hf.training.crs import CRSTrainer, CRSTrainingConfig
 from crs_hf.training.devices import close_process_group
 
-STAGE_MODELS = {
-    "pretrain": {"crs_kgsf": KGSFForPretraining},
-    "rec": {"crs_kbrd": KBRDForRecommendation, "crs_kgsf": KGSFForRecommendation, "crs_redial": ReDialForRecommendation},
-    "conv": {"crs_kbrd": KBRDForConversation, "crs_kgsf": KGSFForConversation, "crs_redial": ReDialForConversation},
-}
-SEPARATE_STAGE_MODELS = {"crs_redial"}  # ReDial's recommender and conversation model share no weights (as in CRSLab)
-ITEM_TOKEN = "__item__"  # ReDial's switching decoder generates this placeholder where the response mentions an item
+TOKEN_INPUTS = ("context_tokens", "context_utterances", "response_tokens")  # the dataset's word-level vocabulary
 
 
 @dataclass
 class ScriptArguments:
-    """Which data to train and evaluate on."""
+    """Which data to train and evaluate on, and how turns become examples."""
 
     dataset_name: str = field(default="redial", metadata={"help": "A CRSLab dataset of `crs-hf data list`."})
-    data_dir: str | None = field(default=None, metadata={"help": "CRSLab's processed release of the dataset."})
+    data_dir: str | None = field(default=None, metadata={"help": "The dataset's raw release (CRSLab's processed one)."})
+    dataset_path: str | None = field(default=None, metadata={
+        "help": "An export folder (`crs-hf data export`) or a Hub dataset repo id, read with datasets.load_dataset."})
     use_sample: bool = field(default=False, metadata={"help": "Use the sample shipped with crs_hf."})
     split_dialogs: bool = field(default=False, metadata={
         "help": "Split the dialogs of the first split 80/10/10 by a hash of dialog_id (e.g. only a valid split)."})
-    rec_roles: list[str] = field(default_factory=lambda: ["Recommender"], metadata={
-        "help": "Roles whose turns are recommendation examples (CRSLab: Recommender for ReDial/KBRD/KGSF)."})
+    rec_roles: list[str] | None = field(default=None, metadata={
+        "help": "Roles whose turns become examples (default: the dataset's recommender roles, e.g. Recommender)."})
+    candidate_items: str = field(default="catalogue", metadata={
+        "help": "rec: score and train over the item catalogue, or over every entity as CRSLab's KBRD/KGSF do "
+                "(evaluation ranks the catalogue either way).", "choices": ["catalogue", "entities"]})
     max_context_tokens: int = field(default=256, metadata={
-        "help": "conv: most recent context tokens kept (CRSLab's context_truncate); ReDial: tokens per utterance."})
-    max_response_tokens: int = field(default=30, metadata={"help": "conv: response tokens kept, end token included."})
+        "help": "Flat contexts: last tokens kept (CRSLab's context_truncate); utterance grids: tokens per utterance "
+                "(utterance_truncate)."})
+    max_response_tokens: int = field(default=30, metadata={
+        "help": "conv: response length counting the start and end tokens (CRSLab's response_truncate)."})
     max_utterances: int = field(default=40, metadata={
-        "help": "conv, ReDial: most recent context utterances kept (CRSLab's conversation_truncate)."})
+        "help": "Utterance grids (ReDial's HRED): utterances kept (CRSLab's conversation_truncate)."})
+    keep_utterances: str = field(default="first", metadata={
+        "help": "Utterance grids: keep the first max_utterances (CRSLab) or the last.", "choices": ["first", "last"]})
+    utterance_separator: str = field(default="none", metadata={
+        "help": "Flat contexts: join the utterances' tokens (CRSLab's merge_utt) or end each with the end token.",
+        "choices": ["none", "eos"]})
 
 
 @dataclass
 class ModelArguments:
-    model_type: str = field(default="crs_kbrd", metadata={"help": "Model.", "choices": list(STAGE_MODELS["rec"])})
+    model_type: str = field(default="crs_kbrd", metadata={"help": "Model (`crs-hf models`).",
+                                                          "choices": sorted(CRS_MODELS)})
     model_name_or_path: str | None = field(default=None, metadata={"help": "Start from this checkpoint."})
+    backbone_name_or_path: str | None = field(default=None, metadata={
+        "help": "Models built on a pretrained encoder (e.g. crs_bert): its Hub id or folder, e.g. bert-base-uncased."})
     config_overrides: str | None = field(default=None, metadata={"help": "e.g. 'kg_emb_dim=64,num_bases=4'."})
     freeze_graph_encoders: bool = field(default=False, metadata={
-        "help": "conv, KBRD/KGSF: train only the conversation layers, as CRSLab does after the recommender."})
+        "help": "conv of a graph model (KBRD, KGSF): train only the conversation layers, as CRSLab does."})
     token_embeddings: str | None = field(default=None, metadata={
         "help": "conv: a .npy (vocab_size, embedding dim) of initial token embeddings (CRSLab's word2vec.npy)."})
 
@@ -117,50 +122,146 @@ def config_overrides(model_args: ModelArguments) -> dict:
     return overrides
 
 
-def build_config(model_args: ModelArguments, name: str, data_dir, vocab: CRSVocabulary, graph):
-    """The model's config with the sizes of this dataset release (those the model type has) and the overrides."""
-    sizes = {"n_entity": graph.num_nodes, "n_relation": graph.num_relations, "n_word": vocab.n_word,
-             "item_ids": vocab.item_entity_ids}
-    fields = config_fields(model_args.model_type)
-    sizes = {key: value for key, value in sizes.items() if key in fields}
-    return AutoConfig.for_model(model_args.model_type, **sizes, **config_overrides(model_args))
+@dataclass
+class StageData:
+    """What one stage is built from: the data source, its id maps, the side data the head asked for, the
+    examples per split, the collator and the tokenizer."""
+
+    source: CRSDataSource
+    vocab: CRSVocabulary  # the model's candidates (`candidate_items`); `n_eval_items` of them are the catalogue
+    n_eval_items: int
+    graphs: dict  # "entity_kg" / "word_kg" -> KGGraph, those the head needs
+    examples: dict
+    collator: CRSCollator
+    tokenizer: object | None
 
 
-def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, name: str, data_dir,
-                vocab: CRSVocabulary, graph, tokenizer=None):
-    """The stage's model: from `model_name_or_path` (e.g. the previous stage's checkpoint) or new, with the
-    conversation stage's tokenizer sizes, KGSF's copy mask, initial token embeddings and freezing."""
-    stage_models = STAGE_MODELS[training_args.stage]
-    if model_args.model_type not in stage_models:
-        raise CRSHFError(f"stage {training_args.stage!r} supports model_type {', '.join(stage_models)}, "
-                         f"but got {model_args.model_type!r}")
-    text_sizes = {} if tokenizer is None else {
-        "vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id, "bos_token_id": tokenizer.bos_token_id,
-        "eos_token_id": tokenizer.eos_token_id, "decoder_start_token_id": tokenizer.bos_token_id}
-    if tokenizer is not None and model_args.model_type == "crs_redial":
-        text_sizes["item_token_id"] = tokenizer.convert_tokens_to_ids(ITEM_TOKEN)
-    model_class = stage_models[model_args.model_type]
-    if model_args.model_name_or_path:  # the graph encoders (and graph buffers) come from the checkpoint
-        model = model_class.from_pretrained(model_args.model_name_or_path,
-                                            **{**config_overrides(model_args), **text_sizes})
+def data_source(script_args: ScriptArguments) -> CRSDataSource:
+    if script_args.use_sample and (script_args.data_dir or script_args.dataset_path):
+        raise CRSHFError(f"use_sample reads the sample shipped with crs_hf; it cannot go with data_dir="
+                         f"{script_args.data_dir!r} / dataset_path={script_args.dataset_path!r}: drop one")
+    if script_args.use_sample:
+        return CRSDataSource.sample(script_args.dataset_name)
+    return CRSDataSource(script_args.dataset_name, data_dir=script_args.data_dir,
+                         dataset_path=script_args.dataset_path)
+
+
+def stage_head(spec: CRSModelSpec, stage: str) -> CRSHead:
+    head = spec.head(stage)
+    if head is None:
+        raise CRSHFError(f"{spec.model_type} has no {stage!r} head; its stages are {', '.join(spec.tasks)}")
+    return head
+
+
+def prepare_stage(script_args: ScriptArguments, model_args: ModelArguments, training_args: CRSTrainingConfig,
+                  head: CRSHead) -> StageData:
+    """Reads the data the head declares it needs and builds the stage's examples; refuses, before any training, a
+    dataset that cannot give an input or side data the head needs."""
+    source, stage = data_source(script_args), training_args.stage
+    facts = DATASETS[source.name]
+    roles = script_args.rec_roles or list(facts.recommender_roles)
+    needs = set(head.side_data)
+    graphs = {}
+    for kg in ("entity_kg", "word_kg"):
+        if kg in needs:
+            if not source.has_config(kg):
+                raise CRSHFError(f"{head.model_class.__name__} needs the {source.name} {kg}, which "
+                                 f"{source.description} does not have")
+            graphs[kg] = source.graph(kg)
+    catalogue = CRSVocabulary.from_source(source)
+    vocab = catalogue.with_every_entity_as_candidate() if script_args.candidate_items == "entities" else catalogue
+    n_eval_items = len(catalogue.item_entity_ids)
+    if stage == "rec" and n_eval_items < max(training_args.rec_ks):
+        raise CRSHFError(f"{source.name}: the catalogue has {n_eval_items} items, fewer than the largest cut-off "
+                         f"rec_ks={training_args.rec_ks}; Hit@{max(training_args.rec_ks)} would be 1 by construction")
+
+    turns = source.load("turns")
+    if script_args.split_dialogs:
+        turns = split_by_dialog(next(iter(turns.values())))
+    columns = next(iter(turns.values())).column_names
+    inputs = set(head.inputs) | {kind for kind in head.optional_inputs
+                                 if kind != "history_items" or "interaction_history" in columns}
+    if "history_items" in head.inputs and "interaction_history" not in columns:
+        raise CRSHFError(f"{head.model_class.__name__} needs the user's interaction history, which {source.name} "
+                         "turns do not record (TG-ReDial's do)")
+
+    tokenizer = None
+    if inputs & set(TOKEN_INPUTS) or "vocabulary" in needs:
+        token2id = source.load("token2id")["train"]
+        token_ids = dict(zip(token2id["name"], token2id["id"]))
+        if head.item_placeholder:
+            token_ids.setdefault(head.item_placeholder, max(token_ids.values()) + 1)
+        tokenizer = word_level_tokenizer(token_ids)
+    if "context_subwords" in inputs:
+        backbone = model_args.model_name_or_path or model_args.backbone_name_or_path
+        if backbone is None:
+            raise CRSHFError(f"{head.model_class.__name__} reads a pretrained backbone's subwords: give "
+                             "backbone_name_or_path (e.g. bert-base-uncased)")
+        tokenizer = AutoTokenizer.from_pretrained(backbone)
+    context = None
+    if inputs & {"context_tokens", "context_utterances", "context_subwords"}:
+        context = ContextEncoding(
+            tokenizer, script_args.max_context_tokens, hierarchical="context_utterances" in inputs,
+            max_utterances=script_args.max_utterances, keep_utterances=script_args.keep_utterances,
+            utterance_separator=script_args.utterance_separator, special_tokens="context_subwords" in inputs)
+    if stage == "conv":
+        examples = {split: conversation_examples(
+            turns[split], vocab, context, roles, script_args.max_response_tokens,
+            item_token=head.item_placeholder, item_mention=facts.item_mention) for split in turns}
     else:
-        config = build_config(model_args, name, data_dir, vocab, graph)
-        for key, value in text_sizes.items():
-            setattr(config, key, value)
-        model = model_class(config)
-        if hasattr(model, "set_entity_graph"):
-            model.set_entity_graph(graph.edge_index, graph.edge_type)
-        if hasattr(model, "set_word_graph"):
-            model.set_word_graph(load_graph(name, "word_kg", data_dir=data_dir).edge_index)
-    if hasattr(model, "set_copy_mask"):
-        model.set_copy_mask(copyable_tokens(tokenizer, vocab))
+        examples = {split: recommendation_examples(
+            turns[split], vocab, roles, one_per_gold_item=stage == "rec", history="history_items" in inputs,
+            context=context) for split in turns}
+    for split, rows in examples.items():
+        if len(rows) == 0:
+            raise CRSHFError(f"{source.name} {split} split: no {stage} examples (roles {roles})")
+    collator = CRSCollator(pad_token_id=tokenizer.pad_token_id if tokenizer is not None else 0,
+                           max_entities=training_args.max_context_entities, entity_labels=stage == "pretrain")
+    return StageData(source, vocab, n_eval_items, graphs, examples, collator, tokenizer)
+
+
+def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, head: CRSHead, data: StageData):
+    """The stage's model: from `model_name_or_path` (e.g. the previous stage's checkpoint) or new with this release's
+    sizes, then the side data its head declares (graphs, copy mask, backbone), token embeddings and freezing."""
+    tokenizer, vocab = data.tokenizer, data.vocab
+    text_sizes = {}
+    if tokenizer is not None and "vocabulary" in head.side_data:
+        text_sizes = {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id,
+                      "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
+                      "decoder_start_token_id": tokenizer.bos_token_id}
+        if head.item_placeholder:
+            text_sizes["item_token_id"] = tokenizer.convert_tokens_to_ids(head.item_placeholder)
+    fields = config_fields(model_args.model_type)
+    text_sizes = {key: value for key, value in text_sizes.items() if key in fields}
+    if model_args.model_name_or_path:  # the graphs (and graph buffers) come from the checkpoint
+        model = head.model_class.from_pretrained(model_args.model_name_or_path,
+                                                 **{**config_overrides(model_args), **text_sizes})
+    else:
+        sizes = {"n_word": vocab.n_word, "item_ids": vocab.item_entity_ids, "n_items": len(vocab.item_entity_ids),
+                 "n_entity": vocab.n_entity}
+        if "entity_kg" in data.graphs:
+            sizes.update(n_entity=data.graphs["entity_kg"].num_nodes, n_relation=data.graphs["entity_kg"].num_relations)
+        sizes = {key: value for key, value in sizes.items() if key in fields}
+        config = AutoConfig.for_model(model_args.model_type, **sizes, **config_overrides(model_args), **text_sizes)
+        model = head.model_class(config)
+        if "entity_kg" in data.graphs:
+            model.set_entity_graph(data.graphs["entity_kg"].edge_index, data.graphs["entity_kg"].edge_type)
+        if "word_kg" in data.graphs:
+            model.set_word_graph(data.graphs["word_kg"].edge_index)
+        if "backbone" in head.side_data:
+            if model_args.backbone_name_or_path is None:
+                raise CRSHFError(f"{head.model_class.__name__} starts from a pretrained backbone: give "
+                                 "backbone_name_or_path (or model_name_or_path of a trained checkpoint)")
+            model.set_backbone(model_args.backbone_name_or_path)
+    if "copy_mask" in head.side_data:
+        model.set_copy_mask(copyable_tokens(tokenizer, vocab, DATASETS[data.source.name].item_mention))
     if model_args.token_embeddings:
         load_token_embeddings(model, model_args.token_embeddings)
     if model_args.freeze_graph_encoders:
-        if training_args.stage != "conv" or model_args.model_type == "crs_redial":
-            raise CRSHFError("freeze_graph_encoders applies to the conv stage of crs_kbrd and crs_kgsf (ReDial's "
-                             "conversation model has no graph encoder)")
-        model.model.requires_grad_(False)  # the R-GCN (and KGSF's word GCN, attention and gate)
+        if training_args.stage != "conv" or "entity_kg" not in head.side_data:
+            raise CRSHFError(f"freeze_graph_encoders applies to the conv stage of a graph model; "
+                             f"{model_args.model_type}'s {training_args.stage} head is not one")
+        model.base_model.requires_grad_(False)  # the R-GCN (and KGSF's word GCN, attention and gate)
     return model
 
 
@@ -176,25 +277,6 @@ def load_token_embeddings(model, path: str) -> None:
                          f"{tuple(weight.shape)} (vocab_size, embedding dim)")
     with torch.no_grad():
         weight.copy_(matrix)
-
-
-def stage_inputs(script_args: ScriptArguments, model_type: str, stage: str, turns, vocab: CRSVocabulary,
-                 data_dir, max_context_entities: int | None):
-    """Examples per split, the collator and (conv) the tokenizer of one stage."""
-    if stage in ("pretrain", "rec"):
-        examples = {split: recommendation_examples(turns[split], vocab, script_args.rec_roles) for split in turns}
-        return examples, RecommendationCollator(max_context_entities, entity_labels=stage == "pretrain"), None
-    token2id = crs_hf.load_dataset(script_args.dataset_name, "token2id", data_dir=data_dir)["train"]
-    token_ids = dict(zip(token2id["name"], token2id["id"]))
-    redial = model_type == "crs_redial"
-    if redial:
-        token_ids.setdefault(ITEM_TOKEN, max(token_ids.values()) + 1)
-    tokenizer = word_level_tokenizer(token_ids)
-    examples = {split: conversation_examples(
-        turns[split], vocab, tokenizer, script_args.rec_roles, script_args.max_context_tokens,
-        script_args.max_response_tokens, hierarchical=redial, max_utterances=script_args.max_utterances,
-        item_token=ITEM_TOKEN if redial else None) for split in turns}
-    return examples, ConversationCollator(tokenizer.pad_token_id), tokenizer
 
 
 def write_predictions(path: str, stage: str, examples, output, vocab: CRSVocabulary, tokenizer) -> None:
@@ -214,44 +296,39 @@ def write_predictions(path: str, stage: str, examples, output, vocab: CRSVocabul
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-MODEL_INFO = {  # architecture name, modeling folder, citation
-    "crs_kbrd": ("KBRD (Chen et al., EMNLP 2019)", "kbrd", KBRD),
-    "crs_kgsf": ("KGSF (Zhou et al., KDD 2020)", "kgsf", KGSF),
-    "crs_redial": ("ReDial (Li et al., NeurIPS 2018)", "redial", REDIAL),
+PROTOCOLS = {
+    "pretrain": "The pre-training loss on the test turns.",
+    "rec": "Items ranked over the catalogue; one sample per gold item (CRSLab's protocol); `*_new`: gold items "
+           "not mentioned earlier, with mentioned items masked.",
+    "conv": "Responses generated with `generate()`; BLEU/Distinct/F1 in the standard definitions and, as "
+            "`crslab_*`, in CRSLab's (see crs_hf.metrics.generation); perplexity token-weighted.",
 }
+STAGE_NAMES = {"pretrain": "pre-trained encoders", "rec": "recommender", "conv": "conversation model"}
 
 
-def write_model_card(model, script_args, model_args, training_args, examples, metrics, recipe) -> None:
-    architecture, folder, citation = MODEL_INFO[model_args.model_type]
-    docstring = sys.modules[type(model).__module__].__doc__
-    deviations = docstring[docstring.index("Differences from CRSLab"):].strip()  # the model's list, to its end
+def write_model_card(model, spec: CRSModelSpec, head: CRSHead, script_args, training_args, examples, metrics,
+                     recipe) -> None:
     stage = training_args.stage
-    protocol = {
-        "pretrain": "The mutual-information loss (KGSF's pre-training objective) on the test turns.",
-        "rec": "Items ranked over the catalogue; one sample per gold item (CRSLab's protocol); `*_new`: gold items "
-               "not mentioned earlier, with mentioned items masked.",
-        "conv": "Responses generated with `generate()`; BLEU/Distinct/F1 in the standard definitions and, as "
-                "`crslab_*`, in CRSLab's (see crs_hf.metrics.generation); perplexity token-weighted.",
-    }[stage]
     card = render_model_card(
         "crs_model",
         ModelCardData(language=["en"], license="apache-2.0", library_name="transformers",
                       datasets=[f"crs_hf/{script_args.dataset_name}"],
-                      tags=["crs_hf", "conversational-recommendation", model_args.model_type, stage]),
+                      tags=["crs_hf", "conversational-recommendation", spec.model_type, stage]),
         model_name=os.path.basename(os.path.abspath(training_args.output_dir)),
         repo_id=training_args.hub_model_id or training_args.output_dir,
-        stage_name={"pretrain": "pre-trained graph encoders", "rec": "recommender", "conv": "conversation model"}[stage],
-        architecture=architecture, folder=folder, deviations=deviations, has_graph=hasattr(model, "set_entity_graph"), model_class=type(model).__name__, dataset=script_args.dataset_name,
+        stage_name=STAGE_NAMES[stage], architecture=spec.name, summary=spec.summary,
+        deviations="\n".join(f"- {line}" for line in spec.differences_from_crslab) or "None.",
+        has_graph="entity_kg" in head.side_data, model_class=type(model).__name__, dataset=script_args.dataset_name,
         data_note="the sample shipped with crs_hf" if script_args.use_sample else (
             "dialogs split 80/10/10 by a hash of dialog_id" if script_args.split_dialogs else "the release's splits"),
         n_train=len(examples["train"]), n_eval=len(examples.get("validation", [])), n_test=len(examples["test"]),
         recipe=recipe or "(command-line arguments; see training_args.bin)",
         hyperparameters={k: getattr(training_args, k) for k in (
             "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "seed")},
-        protocol=protocol,
+        protocol=PROTOCOLS[stage],
         results={k.removeprefix("test_"): v for k, v in metrics.items()
                  if isinstance(v, float) and not k.endswith(("runtime", "per_second"))},
-        citation="\n".join(c.strip() for c in (citation, CRSLAB)),
+        citation="\n".join(c.strip() for c in (spec.citation, CRSLAB)),
     )
     card.save(os.path.join(training_args.output_dir, "README.md"))
 
@@ -260,24 +337,21 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
          recipe: str | None = None) -> dict:
     """Trains one stage, evaluates it on the test split, writes the outputs; returns the test metrics."""
     set_seed(training_args.seed)
-    data_dir = crs_hf.data.sample_data_dir(script_args.dataset_name) if script_args.use_sample else script_args.data_dir
-    name, stage = script_args.dataset_name, training_args.stage
-    vocab = CRSVocabulary.from_dataset(name, data_dir)
-    graph = load_graph(name, "entity_kg", data_dir=data_dir)
-    turns = crs_hf.load_dataset(name, "turns", data_dir=data_dir)
-    if script_args.split_dialogs:
-        turns = split_by_dialog(next(iter(turns.values())))
-    examples, collator, tokenizer = stage_inputs(script_args, model_args.model_type, stage, turns, vocab, data_dir,
-                                                 training_args.max_context_entities)
-    model = build_model(model_args, training_args, name, data_dir, vocab, graph, tokenizer)
+    spec = get_model_spec(model_args.model_type)
+    head, stage = stage_head(spec, training_args.stage), training_args.stage
+    data = prepare_stage(script_args, model_args, training_args, head)
+    model = build_model(model_args, training_args, head, data)
+    examples = data.examples
 
     trainer = CRSTrainer(
         model=model,
         args=training_args,
         train_dataset=examples["train"],
         eval_dataset=examples.get("validation"),
-        data_collator=collator,
-        processing_class=tokenizer,
+        data_collator=data.collator,
+        processing_class=data.tokenizer,
+        trained_by=head.trained_by,
+        n_eval_items=data.n_eval_items,
     )
     if training_args.num_train_epochs > 0 or training_args.max_steps > 0:  # 0 epochs: evaluate a checkpoint
         trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
@@ -285,6 +359,7 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
         trainer.save_state()
     output = trainer.predict(examples["test"], metric_key_prefix="test")
     evaluated = 0 if output.predictions is None else len(output.predictions)
+    name = script_args.dataset_name
     if stage != "pretrain" and evaluated != len(examples["test"]):  # e.g. dataloader_drop_last drops a partial batch
         raise CRSHFError(f"{name} test split: {evaluated} of its {len(examples['test'])} examples were evaluated; "
                          f"metrics over a subset would be wrong (dataloader_drop_last={training_args.dataloader_drop_last})")
@@ -292,10 +367,10 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
     if trainer.is_world_process_zero():
         if stage != "pretrain":
             write_predictions(os.path.join(training_args.output_dir, "predictions.jsonl"), stage,
-                              examples["test"], output, vocab, tokenizer)
+                              examples["test"], output, data.vocab, data.tokenizer)
         with open(os.path.join(training_args.output_dir, "run_args.json"), "w", encoding="utf-8") as handle:
             json.dump({"script": vars(script_args), "model": vars(model_args), "recipe": recipe}, handle, indent=2)
-        write_model_card(model, script_args, model_args, training_args, examples, output.metrics, recipe)
+        write_model_card(model, spec, head, script_args, training_args, examples, output.metrics, recipe)
         keys = {"pretrain": ["loss"], "rec": [f"{m}@{k}" for m in ("hit", "mrr", "ndcg") for k in training_args.rec_ks],
                 "conv": ["bleu@1", "bleu@2", "dist@1", "dist@2", "f1", "perplexity", "crslab_bleu@1", "crslab_dist@2"]}
         trainer.accelerator.print(f"{stage}: " + " ".join(
@@ -307,12 +382,14 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
 
 def run_stages(stages: list[tuple], recipe: str | None = None) -> dict[str, dict]:
     """Runs the stages of a recipe in order, each into `output_dir/<stage>` (a single stage keeps `output_dir`) and
-    from the previous one's checkpoint (except ReDial's, whose stages are separate models); only the last one pushes
-    to the Hub, by default to a repo named after `output_dir` (not after the stage). Returns the test metrics per
-    stage."""
+    from the previous one's checkpoint where the model's stages share weights (`CRSModelSpec.stages_share_weights`);
+    only the last one pushes to the Hub, by default to a repo named after `output_dir` (not after the stage).
+    Every stage's head is checked before the first one trains. Returns the test metrics per stage."""
     names = [training_args.stage for _, _, training_args in stages]
     if len(set(names)) != len(names):
         raise CRSHFError(f"recipe {recipe}: each stage may appear once, got {names}")
+    for _, model_args, training_args in stages:
+        stage_head(get_model_spec(model_args.model_type), training_args.stage)
     results, previous = {}, None
     for index, (script_args, model_args, training_args) in enumerate(stages):
         if len(stages) > 1:
@@ -320,7 +397,7 @@ def run_stages(stages: list[tuple], recipe: str | None = None) -> dict[str, dict
                 training_args.hub_model_id = os.path.basename(os.path.abspath(training_args.output_dir))
             training_args.output_dir = os.path.join(training_args.output_dir, training_args.stage)
             training_args.push_to_hub = training_args.push_to_hub and index == len(stages) - 1
-        if previous is not None and model_args.model_type not in SEPARATE_STAGE_MODELS:
+        if previous is not None and get_model_spec(model_args.model_type).stages_share_weights:
             model_args.model_name_or_path = previous
         results[training_args.stage] = main(script_args, model_args, training_args, recipe=recipe)
         previous = training_args.output_dir

@@ -1,6 +1,8 @@
-"""Knowledge-graph CRS models (KBRD, KGSF, ReDial): `CRSTrainingConfig` + `CRSTrainer`.
+"""CRS models, one stage at a time: `CRSTrainingConfig` + `CRSTrainer`.
 
-Every stage is a plain `Trainer` run on the model's own loss; only evaluation differs.
+Every stage is a plain `Trainer` run on the model's own loss (or, for a head its contract declares
+`trained_by="counting"`, one pass of `model.observe(rec_labels)` over the training batches); only evaluation
+differs.
 
 - `pretrain` (KGSF's mutual-information pre-training): the loss only.
 - `rec`: ranks the item catalogue and reports CRSLab's Hit/MRR/NDCG@k twice: over every gold item (CRSLab's
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from transformers import EarlyStoppingCallback, EvalPrediction, Trainer, TrainingArguments
+from transformers.trainer_utils import TrainOutput
 
 from crs_hf.metrics.generation import ConversationMetrics, Perplexity
 from crs_hf.metrics.ranking import RankingMetrics
@@ -107,13 +110,20 @@ def conversation_metrics(prediction: EvalPrediction, tokenizer) -> dict[str, flo
 
 
 class CRSTrainer(KeepWrittenModelCard, Trainer):
-    """`Trainer` for the stages of a knowledge-graph CRS model (see the module docstring for the evaluation).
+    """`Trainer` for one stage of a CRS model (see the module docstring for the evaluation).
 
-    Batches carry every input any CRS model may need (`RecommendationCollator`); each model gets the ones its
-    `forward` takes, and `context_item_positions` serves the metrics only.
+    Batches carry the inputs the model's contract asks for (`CRSCollator`); each model gets the ones its `forward`
+    takes, and `context_item_positions` also serves the metrics.
+
+    Args:
+        trained_by: `"gradient"`, or `"counting"` for a model fitted by `observe(rec_labels)` (its head's
+            `CRSHead.trained_by`).
+        n_eval_items: rank only the first `n_eval_items` columns of `rec_logits` (the catalogue) when the model
+            scores more candidates (every entity, as CRSLab's KBRD/KGSF train).
     """
 
-    def __init__(self, model=None, args: CRSTrainingConfig | None = None, **kwargs):
+    def __init__(self, model=None, args: CRSTrainingConfig | None = None, trained_by: str = "gradient",
+                 n_eval_items: int | None = None, **kwargs):
         if args is None:
             raise ValueError("`args` is required: a CRSTrainingConfig naming the stage and the output_dir")
         if not isinstance(args, CRSTrainingConfig):
@@ -132,6 +142,24 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
             self.add_callback(EarlyStoppingCallback(args.early_stopping_patience))
         self._forward_inputs = set(inspect.signature(self.model.forward).parameters)
         self._perplexity = Perplexity()  # conv evaluation, token-weighted
+        if trained_by not in ("gradient", "counting"):
+            raise ValueError(f"trained_by must be 'gradient' or 'counting', but got {trained_by!r}")
+        self.trained_by, self.n_eval_items = trained_by, n_eval_items
+
+    def train(self, resume_from_checkpoint=None, **kwargs):
+        """The Trainer's loop, or for a counting model one pass over the training batches: every process observes
+        the gold items of all processes, so the counts are those of the whole training split."""
+        if self.trained_by == "gradient":
+            return super().train(resume_from_checkpoint=resume_from_checkpoint, **kwargs)
+        model = self.accelerator.unwrap_model(self.model)
+        seen = 0
+        with torch.no_grad():
+            for inputs in self.get_train_dataloader():
+                labels = self.accelerator.gather_for_metrics(inputs["rec_labels"].to(self.args.device))
+                model.observe(rec_labels=labels)
+                seen += len(labels)
+        self.state.global_step = 0
+        return TrainOutput(global_step=0, training_loss=0.0, metrics={"train_samples_counted": float(seen)})
 
     def evaluation_loop(self, dataloader, description, prediction_loss_only=None, ignore_keys=None,
                         metric_key_prefix="eval"):
@@ -154,14 +182,14 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
                 return model(**self._model_inputs(inputs)).loss.detach(), None, None
         if self.args.stage == "conv":
             return self._conversation_step(model, inputs, prediction_loss_only)
-        mentioned = inputs.pop("context_item_positions")
+        mentioned = inputs["context_item_positions"]
         labels = inputs["rec_labels"]
         with torch.no_grad():
             outputs = model(**self._model_inputs(inputs))
         loss = outputs.loss.detach() if outputs.loss is not None else None
         if prediction_loss_only:
             return loss, None, None
-        scores = outputs.rec_logits.float()
+        scores = outputs.rec_logits.float()[:, : self.n_eval_items]  # the catalogue (all columns if None)
         k = min(max(self.args.rec_ks), scores.shape[-1])
         masked = scores.clone()
         rows, cols = (mentioned >= 0).nonzero(as_tuple=True)
