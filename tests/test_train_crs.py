@@ -2,6 +2,7 @@
 models trains, evaluates and writes its outputs, and the saved models reproduce the reported metrics."""
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -229,15 +230,31 @@ def test_token_embeddings_are_loaded_and_a_wrong_shape_names_the_file(tmp_path):
 
 @pytest.mark.parametrize("extra, message", [
     (["--stage", "conv", "--model_type", "crs_redial", "--freeze_graph_encoders", "true"],
-     "freeze_graph_encoders applies to the conv stage of crs_kbrd and crs_kgsf"),
-    (["--stage", "pretrain"], "stage 'pretrain' supports model_type crs_kgsf, but got 'crs_kbrd'"),
+     "freeze_graph_encoders applies to the conv stage of a graph model; crs_redial's conv head is not one"),
+    (["--stage", "pretrain"], "crs_kbrd has no 'pretrain' head; its stages are rec, conv"),
     (["--early_stopping_patience", "2"], "early_stopping_patience needs load_best_model_at_end=True"),
+    (["--data_dir", "somewhere"], "use_sample reads the sample shipped with crs_hf; it cannot go with data_dir='somewhere'"),
+    (["--rec_ks", "1", "10", "100"], r"the catalogue has 60 items, fewer than the largest cut-off rec_ks=\[1, 10, 100\]"),
 ])
 def test_stage_options_that_do_not_apply_are_refused(tmp_path, extra, message):
     from crs_hf.errors import CRSHFError
 
     with pytest.raises(CRSHFError, match=message):
         train_crs.cli(["--config", RECIPE, "--output_dir", str(tmp_path), *extra, "--config_overrides", ""])
+
+
+def test_a_release_without_the_knowledge_graph_a_model_needs_is_refused_before_training(tmp_path):
+    from crs_hf.errors import CRSHFError
+
+    release = tmp_path / "redial"
+    release.mkdir()
+    for path in Path(crs_hf.data.sample_data_dir("redial")).iterdir():
+        if path.name != "dbpedia_subkg.json":
+            (release / path.name).symlink_to(path)
+    with pytest.raises(CRSHFError, match=f"KBRDForRecommendation needs the redial entity_kg, which {release} does not"):
+        train_crs.cli(["--config", RECIPE, "--output_dir", str(tmp_path / "out"), "--use_sample", "false",
+                       "--data_dir", str(release)])
+    assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
 def test_early_stopping_restores_the_best_checkpoint(tmp_path):

@@ -318,7 +318,7 @@ def write_model_card(model, spec: CRSModelSpec, head: CRSHead, script_args, trai
         repo_id=training_args.hub_model_id or training_args.output_dir,
         stage_name=STAGE_NAMES[stage], architecture=spec.name, summary=spec.summary,
         deviations="\n".join(f"- {line}" for line in spec.differences_from_crslab) or "None.",
-        has_graph="entity_kg" in head.side_data, model_class=type(model).__name__, dataset=script_args.dataset_name,
+        has_graph="entity_kg" in head.side_data, model_class=type(model).__name__, model_type=spec.model_type, dataset=script_args.dataset_name,
         data_note="the sample shipped with crs_hf" if script_args.use_sample else (
             "dialogs split 80/10/10 by a hash of dialog_id" if script_args.split_dialogs else "the release's splits"),
         n_train=len(examples["train"]), n_eval=len(examples.get("validation", [])), n_test=len(examples["test"]),

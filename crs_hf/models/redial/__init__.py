@@ -12,7 +12,7 @@ CRS_MODEL = CRSModelSpec(
     config_class=ReDialConfig,
     base_model_class=ReDialModel,
     heads=(
-        CRSHead("rec", ReDialForRecommendation, inputs=("context_entities",), side_data=("entity_kg", "items")),
+        CRSHead("rec", ReDialForRecommendation, inputs=("context_entities",), side_data=("items",)),
         CRSHead("conv", ReDialForConversation, inputs=("context_utterances", "response_tokens"),
                 side_data=("vocabulary",), auto_class=AutoModelForSeq2SeqLM, item_placeholder="__item__"),
     ),
