@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import crs_hf
-from crs_hf.data import sample_data_dir
+from crs_hf.data import dataset_facts, sample_data_dir
 from crs_hf.data.samples.generate_durecdial2 import generate
 
 GOAL_TYPES = {
@@ -38,4 +38,7 @@ def test_sample_builds_every_config(tmp_path):
     en = crs_hf.load_dataset("durecdial2", "en", data_dir=sample_data_dir("durecdial2"), cache_dir=cache)
     multi = crs_hf.load_dataset("durecdial2", "multi", data_dir=sample_data_dir("durecdial2"), cache_dir=cache)
     assert {s: len(d) for s, d in en.items()} == {"train": 190, "validation": 63, "test": 60}
+    # every record is a bot response (the recommender's role in the facts); the context has both speakers
+    assert {role for roles in en["train"]["context_roles"] for role in roles} == {"user", "bot"}
+    assert dataset_facts("durecdial2").recommender_roles == ("bot",)
     assert {s: len(d) for s, d in multi.items()} == {s: 2 * n for s, n in {"train": 190, "validation": 63, "test": 60}.items()}

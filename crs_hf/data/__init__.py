@@ -2,7 +2,7 @@
 
 from crs_hf.data.graph import ENTITY_KG, WORD_KG, KGGraph, KGProcessing, kg_to_graph, load_graph
 from crs_hf.data.hub import export_dataset, push_dataset
-from crs_hf.data.registry import DATASETS, get_builder_class, load_builder, load_dataset, sample_data_dir
+from crs_hf.data.registry import DATASETS, dataset_facts, get_builder_class, load_builder, load_dataset, sample_data_dir
 
 __all__ = [
     "DATASETS",
@@ -10,6 +10,7 @@ __all__ = [
     "KGGraph",
     "KGProcessing",
     "WORD_KG",
+    "dataset_facts",
     "export_dataset",
     "get_builder_class",
     "kg_to_graph",

@@ -11,7 +11,8 @@ import hashlib
 import importlib
 import inspect
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import datasets
@@ -24,6 +25,7 @@ __all__ = [
     "build_dataset",
     "check_config",
     "config_names",
+    "dataset_facts",
     "get_builder_class",
     "load_builder",
     "load_dataset",
@@ -35,24 +37,68 @@ SAMPLES_DIR = Path(__file__).parent / "samples"
 
 @dataclass(frozen=True)
 class DatasetEntry:
-    """Where a dataset's builder lives and what to call it."""
+    """Where a dataset's builder lives, and the facts about the dataset that every model and script shares.
+
+    Args:
+        name (`str`): the dataset name, e.g. `"redial"`.
+        module (`str`): the importable module holding the builder.
+        builder (`str`): the class name of its `datasets.GeneratorBasedBuilder`.
+        has_sample (`bool`, defaults to `False`): an embedded sample ships in `crs_hf/data/samples/<name>/`.
+        recommender_roles (`tuple[str, ...]`): the utterance roles the recommender speaks, as the built records
+            name them: the turns whose responses become recommendation / conversation examples (ReDial:
+            `("Recommender",)`; DuRecDial 2.0: `("bot",)`). CRSLab's TG-ReDial and INSPIRED systems also train on
+            Seeker turns; that is a training choice, not who the recommender is.
+        item_mention (`str` or `None`): a regular expression that matches one whitespace-separated token of a
+            response naming an item (ReDial: `@\\d+`, its movie ids), or `None` where the text names items by
+            their title words and has no item tokens.
+    """
 
     name: str
-    module: str  # importable module holding the builder
-    builder: str  # class name of the `GeneratorBasedBuilder`
-    has_sample: bool = False  # an embedded sample ships in crs_hf/data/samples/<name>/
+    module: str
+    builder: str
+    has_sample: bool = False
+    recommender_roles: tuple[str, ...] = field(kw_only=True)
+    """The roles the recommender speaks, as the built records name them (see the class docstring)."""
+    item_mention: str | None = field(kw_only=True)
+    """A regex for one response token that names an item, or `None` (see the class docstring)."""
 
+    def __post_init__(self):
+        if not self.recommender_roles or not all(isinstance(role, str) for role in self.recommender_roles):
+            raise ValueError(f"recommender_roles must be a non-empty tuple of role names, "
+                             f"but got {self.recommender_roles!r} for {self.name!r}")
+        if self.item_mention is not None:
+            try:
+                re.compile(self.item_mention)
+            except re.error as error:
+                raise ValueError(f"item_mention must be a regular expression, but got {self.item_mention!r} "
+                                 f"for {self.name!r}: {error}") from None
+
+
+# CRSLab's releases name the two speakers Seeker / Recommender; DuRecDial 2.0's records name them user / bot.
+CRSLAB_RECOMMENDER = ("Recommender",)
+# ReDial's movie ids ("@111776"); GoRecDial follows the same convention (see its entry).
+MOVIE_ID_TOKEN = r"@\d+"
 
 DATASETS: dict[str, DatasetEntry] = {
     entry.name: entry
     for entry in [
-        DatasetEntry("durecdial2", "crs_hf.dataset_scripts.durecdial2.durecdial2", "DuRecDial2", has_sample=True),
-        DatasetEntry("redial", "crs_hf.dataset_scripts.redial.redial", "ReDial", has_sample=True),
-        DatasetEntry("tgredial", "crs_hf.dataset_scripts.tgredial.tgredial", "TGReDial", has_sample=True),
-        DatasetEntry("gorecdial", "crs_hf.dataset_scripts.gorecdial.gorecdial", "GoRecDial"),
-        DatasetEntry("opendialkg", "crs_hf.dataset_scripts.opendialkg.opendialkg", "OpenDialKG"),
-        DatasetEntry("inspired", "crs_hf.dataset_scripts.inspired.inspired", "Inspired"),
-        DatasetEntry("durecdial", "crs_hf.dataset_scripts.durecdial.durecdial", "DuRecDial"),
+        DatasetEntry("durecdial2", "crs_hf.dataset_scripts.durecdial2.durecdial2", "DuRecDial2", has_sample=True,
+                     recommender_roles=("bot",), item_mention=None),
+        DatasetEntry("redial", "crs_hf.dataset_scripts.redial.redial", "ReDial", has_sample=True,
+                     recommender_roles=CRSLAB_RECOMMENDER, item_mention=MOVIE_ID_TOKEN),
+        # Movies sit between "《" and "》" as title words: no single token names an item.
+        DatasetEntry("tgredial", "crs_hf.dataset_scripts.tgredial.tgredial", "TGReDial", has_sample=True,
+                     recommender_roles=CRSLAB_RECOMMENDER, item_mention=None),
+        # No GoRecDial file was available to check: "@<id>" as in ReDial (the original release marks the
+        # expert's movies by id) is an assumption, the sample is written that way.
+        DatasetEntry("gorecdial", "crs_hf.dataset_scripts.gorecdial.gorecdial", "GoRecDial", has_sample=True,
+                     recommender_roles=CRSLAB_RECOMMENDER, item_mention=MOVIE_ID_TOKEN),
+        DatasetEntry("opendialkg", "crs_hf.dataset_scripts.opendialkg.opendialkg", "OpenDialKG", has_sample=True,
+                     recommender_roles=CRSLAB_RECOMMENDER, item_mention=None),
+        DatasetEntry("inspired", "crs_hf.dataset_scripts.inspired.inspired", "Inspired", has_sample=True,
+                     recommender_roles=CRSLAB_RECOMMENDER, item_mention=None),
+        DatasetEntry("durecdial", "crs_hf.dataset_scripts.durecdial.durecdial", "DuRecDial", has_sample=True,
+                     recommender_roles=CRSLAB_RECOMMENDER, item_mention=None),
     ]
 }
 
@@ -61,6 +107,18 @@ def _entry(name: str) -> DatasetEntry:
     if name not in DATASETS:
         raise CRSHFError(f"unknown dataset {name!r}; available: {', '.join(sorted(DATASETS))}")
     return DATASETS[name]
+
+
+def dataset_facts(name: str) -> DatasetEntry:
+    """The registry entry of dataset `name`: its builder and its facts (`recommender_roles`, `item_mention`).
+
+    Example:
+        >>> from crs_hf.data import dataset_facts
+        >>> facts = dataset_facts("redial")
+        >>> facts.recommender_roles, facts.item_mention
+        (('Recommender',), '@\\\\d+')
+    """
+    return _entry(name)
 
 
 def get_builder_class(name: str) -> type[datasets.GeneratorBasedBuilder]:
