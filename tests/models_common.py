@@ -6,20 +6,24 @@ A test class mixes `ModelTesterMixin` in and sets `model_tester` to an object wi
 (the forward kwargs, gold labels included), plus `all_model_classes`, `base_model_class`,
 `conversation_class` (the `AutoModelForSeq2SeqLM` head) and `generation_inputs()`.
 
-`check_loads_by_trust_remote_code_without_crs_hf` is for the models whose files are self-contained.
+`check_reloads_in_fresh_process` and `load_without_crs_hf` check how a saved checkpoint loads in a fresh interpreter,
+with and without crs_hf (`tests/test_model_loading.py` groups every head in one interpreter each, to stay fast).
 """
 
+import json
 import os
 import subprocess
 import sys
 import sysconfig
-from dataclasses import fields
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import torch
-from transformers import AutoConfig, AutoModel, AutoModelForSeq2SeqLM
+from transformers import AutoConfig, AutoModel, AutoModelForSeq2SeqLM, PreTrainedModel
 
 import crs_hf  # noqa: F401  registers the models
+from crs_hf.models import get_model_spec
 
 
 def random_graph(num_nodes: int, num_edges: int, num_relations: int, generator: torch.Generator):
@@ -40,74 +44,158 @@ def tensor_fields(output) -> dict[str, torch.Tensor]:
     return {f.name: getattr(output, f.name) for f in fields(output) if torch.is_tensor(getattr(output, f.name))}
 
 
-# Run by `python -I -S -c`: no PYTHONPATH, no cwd, no .pth files (an editable install of crs_hf is one); then
-# site-packages, with crs_hf hidden even where it is installed there (CI installs the wheel): a user without crs_hf.
-REMOTE_CODE_SCRIPT = """
-import importlib.abc, sys
+@dataclass
+class ReloadCase:
+    """A head to save and load back elsewhere: its `output` field on `inputs` (and, for a head that generates,
+    greedy `generate()` on `inputs` without the labels) must come back identical."""
+
+    model: PreTrainedModel
+    inputs: dict
+    output: str
+
+
+def _class_path(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def save_reload_cases(tmp_path: Path, cases: Sequence[ReloadCase]) -> list[dict]:
+    """Saves each case's model under `tmp_path` and records what a reload must give. Each record names the
+    checkpoint folder, the head's class, the class that loads the head (its `CRSHead.auto_class`, else the head
+    class itself), the base model class `AutoModel` must give, and the expected tensors."""
+    records = []
+    for index, case in enumerate(cases):
+        model = case.model.eval()
+        spec = get_model_spec(model.config.model_type)
+        head = next(head for head in spec.heads if head.model_class is type(model))
+        with torch.no_grad():
+            expected = getattr(model(**case.inputs), case.output)
+        generated = None
+        if model.can_generate():
+            generated = model.generate(**{k: v for k, v in case.inputs.items() if k != "labels"}, do_sample=False,
+                                       max_new_tokens=3)
+        directory = tmp_path / f"{index}-{type(model).__name__}"
+        model.save_pretrained(directory)
+        records.append({
+            "dir": str(directory), "model_type": model.config.model_type, "head": _class_path(type(model)),
+            "loader": _class_path(head.auto_class or head.model_class), "base": _class_path(spec.base_model_class),
+            "inputs": case.inputs, "output": case.output, "expected": expected, "generated": generated,
+        })
+    return records
+
+
+def _run_python(tmp_path: Path, code: str, *args: str, isolated: bool = False) -> subprocess.CompletedProcess:
+    """`code` in a fresh interpreter (cwd `tmp_path`, private HF_HOME, offline, no terminal on stdin);
+    `isolated`: `-I -S`, no PYTHONPATH, no cwd, no .pth files (an editable install of crs_hf is one)."""
+    env = {**os.environ, "HF_HOME": str(tmp_path / "hf_home"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    flags = ["-I", "-S"] if isolated else []
+    return subprocess.run([sys.executable, *flags, "-c", code, *args], check=False, cwd=tmp_path, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+
+
+# Run with crs_hf importable. The first load runs before `import crs_hf`: `trust_remote_code=True` then runs the
+# checkpoint's loader module, which imports crs_hf; after that, every load must give crs_hf's own classes.
+RELOAD_SCRIPT = """
+import importlib, sys
+import torch
+from transformers import AutoConfig, AutoModel
+
+
+def resolve(path):
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def path(cls):
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+cases = torch.load(sys.argv[1], weights_only=False)
+assert "crs_hf" not in sys.modules
+config = AutoConfig.from_pretrained(cases[0]["dir"], trust_remote_code=True)
+assert type(config).__module__.startswith("crs_hf.models."), type(config).__module__
+import crs_hf
+for case in cases:
+    for options in ({}, {"trust_remote_code": True}):
+        where = (case["dir"], options)
+        assert path(type(AutoModel.from_pretrained(case["dir"], **options))) == case["base"], where
+        model = resolve(case["loader"]).from_pretrained(case["dir"], **options).eval()
+        assert path(type(model)) == case["head"], (where, path(type(model)))
+        with torch.no_grad():
+            got = getattr(model(**case["inputs"]), case["output"])
+        assert torch.equal(got, case["expected"]), (where, (got - case["expected"]).abs().max())
+        if case["generated"] is not None:
+            inputs = {k: v for k, v in case["inputs"].items() if k != "labels"}
+            generated = model.generate(**inputs, do_sample=False, max_new_tokens=3)
+            assert torch.equal(generated, case["generated"]), (where, generated, case["generated"])
+print("ok")
+"""
+
+
+def check_reloads_in_fresh_process(tmp_path: Path, cases: Sequence[ReloadCase]) -> list[dict]:
+    """Saves every case and loads it back in one fresh `python` with crs_hf importable, through `AutoModel` (the
+    base model class) and through the head's task Auto class (the head class's own `from_pretrained` for heads
+    without one), with and without `trust_remote_code=True`: the outputs (and greedy generation) must be
+    identical. Returns the saved records, for more checks on the same checkpoints."""
+    records = save_reload_cases(tmp_path, cases)
+    torch.save(records, tmp_path / "cases.pt")
+    result = _run_python(tmp_path, RELOAD_SCRIPT, str(tmp_path / "cases.pt"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "ok", result.stdout
+    return records
+
+
+# Run by `python -I -S -c`, then site-packages, with crs_hf hidden even where it is installed there (CI installs
+# the wheel): a user without crs_hf. Records what each load raises (a prompt for trust_remote_code goes to stdout).
+NO_CRS_HF_SCRIPT = """
+import importlib.abc, json, sys
 
 
 class HideCRSHF(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name == "crs_hf" or name.startswith("crs_hf."):
-            raise ModuleNotFoundError(f"No module named {{name!r}} (hidden by the test)")
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 
 
 sys.meta_path.insert(0, HideCRSHF())
-sys.path.append({purelib!r})
+sys.path.append(sys.argv[1])
 try:
     import crs_hf
     sys.exit("crs_hf is importable, the test proves nothing")
 except ModuleNotFoundError:
     pass
-import torch
 import transformers
-model = getattr(transformers, {auto_class!r}).from_pretrained({model_dir!r}, trust_remote_code=True).eval()
-case = torch.load({case!r})
-with torch.no_grad():
-    got = getattr(model(**case["inputs"]), {output!r})
-assert type(model).__module__.startswith("transformers_modules"), type(model).__module__
-assert type(model).__name__ == {class_name!r}, type(model).__name__
-assert torch.equal(got, case["expected"]), (got - case["expected"]).abs().max()
-if case["generated"] is not None:
-    inputs = {{k: v for k, v in case["inputs"].items() if k != "labels"}}
-    generated = model.generate(**inputs, do_sample=False, max_new_tokens=3)
-    assert torch.equal(generated, case["generated"]), (generated, case["generated"])
-print("ok")
+
+results = []
+for case in json.load(open(sys.argv[2])):
+    for auto_class in case["auto_classes"]:
+        for trust_remote_code in (None, True):
+            try:
+                getattr(transformers, auto_class).from_pretrained(case["dir"], trust_remote_code=trust_remote_code)
+                error = None
+            except Exception as exception:
+                error = [type(exception).__name__, str(exception)]
+            results.append({**case, "auto_class": auto_class, "trust_remote_code": trust_remote_code, "error": error})
+json.dump(results, open(sys.argv[3], "w"))
 """
 
 
-def check_loads_by_trust_remote_code_without_crs_hf(
-    tmp_path: Path, model, inputs: dict, auto_class: str = "AutoModelForSeq2SeqLM", output: str = "logits"
-) -> None:
-    """Saves `model` after `register_for_auto_class(auto_class)` and loads it with `trust_remote_code=True` in a
-    fresh interpreter that cannot import crs_hf: its `output` on `inputs` (and, for a head that generates, greedy
-    `generate()` without the labels) must equal the in-process model's."""
-    model_class, config_class = type(model), type(model.config)
-    with torch.no_grad():
-        expected = getattr(model(**inputs), output)
-    generated = None
-    if model.can_generate():
-        generated = model.generate(**{k: v for k, v in inputs.items() if k != "labels"}, do_sample=False,
-                                   max_new_tokens=3)
-    try:
-        config_class.register_for_auto_class()
-        model_class.register_for_auto_class(auto_class)
-        model.save_pretrained(tmp_path / "model")
-    finally:  # class attributes: do not leak into the other tests' saves
-        config_class._auto_class = model_class._auto_class = None
-    files = {sys.modules[cls.__module__].__file__ for cls in (model_class, config_class)}
-    assert {os.path.basename(file) for file in files} <= set(os.listdir(tmp_path / "model"))
-    torch.save({"inputs": inputs, "expected": expected, "generated": generated}, tmp_path / "case.pt")
-    code = REMOTE_CODE_SCRIPT.format(
-        purelib=sysconfig.get_paths()["purelib"], auto_class=auto_class, model_dir=str(tmp_path / "model"),
-        case=str(tmp_path / "case.pt"), output=output, class_name=model_class.__name__,
-    )
-    env = {**os.environ, "HF_HOME": str(tmp_path / "hf_home"), "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", code], check=False, cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+def load_without_crs_hf(tmp_path: Path, records: Sequence[dict]) -> list[dict]:
+    """Loads each saved checkpoint with `AutoConfig`, `AutoModel` and the head's task Auto class, without and with
+    `trust_remote_code=True`, in one fresh interpreter that cannot import crs_hf; returns one record per load
+    with the `error` it raised (`[type name, message]`, or None)."""
+    cases = []
+    for record in records:
+        auto_classes = ["AutoConfig", "AutoModel"]
+        if record["loader"].startswith("transformers."):
+            auto_classes.append(record["loader"].rpartition(":")[2])
+        cases.append({"dir": record["dir"], "model_type": record["model_type"], "auto_classes": auto_classes})
+    (tmp_path / "no_crs_hf_cases.json").write_text(json.dumps(cases))
+    result = _run_python(tmp_path, NO_CRS_HF_SCRIPT, sysconfig.get_paths()["purelib"],
+                         str(tmp_path / "no_crs_hf_cases.json"), str(tmp_path / "no_crs_hf_results.json"),
+                         isolated=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == "ok", result.stdout
+    return json.loads((tmp_path / "no_crs_hf_results.json").read_text())
 
 
 class ModelTesterMixin:
@@ -168,3 +256,67 @@ class ModelTesterMixin:
         torch.manual_seed(0)
         sampled = model.generate(**inputs, do_sample=True, top_k=5, min_new_tokens=6, max_new_tokens=6)
         assert sampled.shape == (batch, 7)
+
+
+# CRSLab's formulas written out with dense tensors and loops, for the parity tests (tests/test_parity_*.py): each
+# reads a model's state dict and never calls crs_hf code.
+
+
+def crslab_rgcn(state: dict, prefix: str, n_entity: int) -> torch.Tensor:
+    """torch_geometric's `RGCNConv(n_entity, dim, n_relation, num_bases)` called with `x=None`, as CRSLab's KBRD and
+    KGSF run it: `h = root + bias + sum_r D_r^-1 A_r W_r` with `W_r = sum_b comp[r, b] basis_b` and `A_r[i, j]`
+    the number of edges j -> i of relation r (`D_r` its row sums: a mean over each relation's neighbours)."""
+    weight, comp = state[f"{prefix}.conv.weight"], state[f"{prefix}.conv.comp"]
+    out = state[f"{prefix}.conv.root"] + state[f"{prefix}.conv.bias"]
+    edges = list(zip(state[f"{prefix}.edge_index"].t().tolist(), state[f"{prefix}.edge_type"].tolist()))
+    for relation in range(comp.shape[0]):
+        adjacency = torch.zeros(n_entity, n_entity)
+        for (source, target), edge_type in edges:
+            if edge_type == relation:
+                adjacency[target, source] += 1
+        relation_weight = sum(comp[relation, basis] * weight[basis] for basis in range(weight.shape[0]))
+        out = out + (adjacency / adjacency.sum(1, keepdim=True).clamp(min=1)) @ relation_weight
+    return out
+
+
+def crslab_gcn(state: dict, prefix: str, n_word: int) -> torch.Tensor:
+    """torch_geometric's `GCNConv(dim, dim)` over the word embeddings, as CRSLab's KGSF runs it:
+    `D^-1/2 (A + I) D^-1/2 X W^T + b`, `A[i, j]` the number of edges j -> i other than self-loops (GCNConv
+    replaces those by one self-loop per node), `D` the row sums of `A + I`."""
+    adjacency = torch.eye(n_word)
+    for source, target in state[f"{prefix}.edge_index"].t().tolist():
+        if source != target:
+            adjacency[target, source] += 1
+    inverse_sqrt = adjacency.sum(1).pow(-0.5)
+    features = state[f"{prefix}.word_embeddings.weight"] @ state[f"{prefix}.conv.lin.weight"].t()
+    return (inverse_sqrt[:, None] * adjacency * inverse_sqrt[None, :]) @ features + state[f"{prefix}.conv.bias"]
+
+
+def crslab_self_attention(vectors: torch.Tensor, ids: torch.Tensor, pad_id: int, a: torch.Tensor,
+                          b: torch.Tensor) -> torch.Tensor:
+    """CRSLab's `SelfAttentionBatch` run per context, as KBRD's `encode_user` does: over the context's vectors `h`,
+    `softmax(tanh(h a) b) h`; a context without ids gets the zero vector (KBRD's `None` user)."""
+    users = []
+    for row in ids.tolist():
+        valid = [i for i in row if i != pad_id]
+        if not valid:
+            users.append(torch.zeros(vectors.shape[1]))
+            continue
+        h = vectors[valid]
+        users.append(torch.softmax(torch.tanh(h @ a) @ b, dim=0) @ h)
+    return torch.stack(users)
+
+
+def crslab_get_onehot(ids: torch.Tensor, pad_id: int, size: int) -> torch.Tensor:
+    """CRSLab's `get_onehot` over the unpadded id lists: each of a row's n ids weighs 1/n."""
+    onehot = torch.zeros(ids.shape[0], size)
+    for index, row in enumerate(ids.tolist()):
+        labels = [i for i in row if i != pad_id]
+        for label in labels:
+            onehot[index, label] = 1.0 / len(labels)
+    return onehot
+
+
+def crslab_cross_entropy(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """`nn.CrossEntropyLoss()`: the mean over rows of `logsumexp(scores) - scores[label]`."""
+    return (scores.logsumexp(dim=1) - scores[torch.arange(len(labels)), labels]).mean()

@@ -1,8 +1,8 @@
-"""KBRD: output shapes of every head, training, generation, config checks, stage transfer, trust_remote_code."""
+"""KBRD: output shapes of every head, training, generation, config checks, stage transfer."""
 
 import pytest
 import torch
-from models_common import ModelTesterMixin, check_loads_by_trust_remote_code_without_crs_hf, padded_ids, random_graph
+from models_common import ModelTesterMixin, padded_ids, random_graph
 
 from crs_hf.models import KBRDConfig, KBRDForConversation, KBRDForRecommendation, KBRDModel
 
@@ -138,7 +138,3 @@ class TestKBRD(ModelTesterMixin):
     def test_config_validation(self, overrides, message):
         with pytest.raises(ValueError, match=message):
             self.model_tester.get_config(**overrides)
-
-    def test_loads_by_trust_remote_code_without_crs_hf(self, tmp_path):
-        model = self.model_tester.create_model(KBRDForConversation)
-        check_loads_by_trust_remote_code_without_crs_hf(tmp_path, model, self.model_tester.inputs(KBRDForConversation))

@@ -1,9 +1,8 @@
-"""KGSF: output shapes of the four classes, the infomax term, the decoder's KG attention and copy mechanism,
-trust_remote_code."""
+"""KGSF: output shapes of the four classes, the infomax term, the decoder's KG attention and copy mechanism."""
 
 import pytest
 import torch
-from models_common import ModelTesterMixin, check_loads_by_trust_remote_code_without_crs_hf, padded_ids, random_graph
+from models_common import ModelTesterMixin, padded_ids, random_graph
 
 from crs_hf.models import KGSFConfig, KGSFForConversation, KGSFForPretraining, KGSFForRecommendation, KGSFModel
 from crs_hf.models.kgsf.modeling_kgsf import infomax_loss
@@ -97,8 +96,13 @@ class TestKGSF(ModelTesterMixin):
         entity_ids = torch.tensor([[1, 3, 1], [0, -100, 0]])  # padding (0), -100 and a repeat are ignored
         target = torch.tensor([[0.0, 1.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0]])
         expected = ((logits - target) ** 2).sum() / 2
-        torch.testing.assert_close(infomax_loss(logits, entity_ids, pad_entity_id=0), expected)
+        torch.testing.assert_close(infomax_loss(logits, entity_ids, pad_entity_id=0, target="multi_hot"), expected)
         assert infomax_loss(logits, torch.zeros(2, 3, dtype=torch.long), pad_entity_id=0).item() == 0.0
+        # CRSLab's get_onehot: the row's two distinct entities weigh 1/2 each; one row has entities
+        expected = ((logits - target / 2) ** 2).sum() / 1
+        torch.testing.assert_close(infomax_loss(logits, entity_ids, pad_entity_id=0), expected)
+        with pytest.raises(ValueError, match="'distribution' or 'multi_hot', but got 'onehot'"):
+            infomax_loss(logits, entity_ids, pad_entity_id=0, target="onehot")
 
     def test_decoder_attends_to_context_entities_and_words(self):
         tester = self.model_tester
@@ -166,9 +170,3 @@ class TestKGSF(ModelTesterMixin):
         del inputs["context_words"]
         with pytest.raises(ValueError, match="needs context_entities and context_words"):
             model(**inputs)
-
-    def test_loads_by_trust_remote_code_without_crs_hf(self, tmp_path):
-        tester = self.model_tester
-        model = tester.create_model(KGSFForConversation)  # with both graphs: buffers of the checkpoint
-        model.set_copy_mask(torch.arange(model.config.vocab_size) % 3 != 0)
-        check_loads_by_trust_remote_code_without_crs_hf(tmp_path, model, tester.inputs(KGSFForConversation))

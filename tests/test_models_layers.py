@@ -1,5 +1,4 @@
-"""Shared layers: the hand-written graph convolutions equal torch_geometric's, attention and cache semantics,
-and the `# Copied from` copies equal their sources."""
+"""Shared layers: the hand-written graph convolutions equal torch_geometric's, attention and cache semantics."""
 
 import math
 
@@ -10,7 +9,6 @@ from transformers import PreTrainedConfig
 from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 
 from crs_hf.models import KBRDConfig
-from crs_hf.models.check_copies import check_copies
 from crs_hf.models.layers import (
     CRSEntityGraphEncoder,
     CRSGraphConv,
@@ -141,27 +139,3 @@ def test_shift_tokens_right_reads_ignored_labels_as_padding():
     labels = torch.tensor([[5, 6, 2, -100], [7, 2, -100, -100]])
     assert shift_tokens_right(labels, pad_token_id=0, decoder_start_token_id=1).tolist() == [[1, 5, 6, 2], [1, 7, 2, 0]]
 
-
-def test_copies_equal_their_sources():
-    assert check_copies() == []
-
-
-def test_check_copies_reports_and_fixes_a_drifted_copy(tmp_path):
-    drifted = tmp_path / "modeling_drift.py"
-    drifted.write_text(
-        "import torch\n\n\n"
-        "# Copied from crs_hf.models.layers.transformer.shift_tokens_right\n"
-        "def shift_tokens_right(labels, pad_token_id, decoder_start_token_id):\n"
-        "    return labels\n\n\n"
-        "# Copied from crs_hf.models.layers.transformer.CRSNoSuchLayer with CRS->Drift\n"
-        "class DriftNoSuchLayer:\n"
-        "    pass\n",
-        encoding="utf-8",
-    )
-    problems = check_copies([drifted], fix=True)
-    assert len(problems) == 2
-    assert "shift_tokens_right differs from crs_hf.models.layers.transformer.shift_tokens_right" in problems[0]
-    assert "defines no top-level CRSNoSuchLayer" in problems[1]
-    remaining = check_copies([drifted])  # fixed, except what cannot be
-    assert len(remaining) == 1 and remaining[0].endswith("defines no top-level CRSNoSuchLayer")
-    assert "Teacher forcing input" in drifted.read_text(encoding="utf-8")

@@ -1,13 +1,10 @@
-"""ReDial: AutoRec over the context entities, HRED with the item switch, teacher forcing on the shifted response,
-trust_remote_code."""
+"""ReDial: AutoRec over the context entities, HRED with the item switch, teacher forcing on the shifted response."""
 
 import pytest
 import torch
-from models_common import ModelTesterMixin, check_loads_by_trust_remote_code_without_crs_hf, padded_ids
+from models_common import ModelTesterMixin, padded_ids
 
 from crs_hf.models import ReDialConfig, ReDialForConversation, ReDialForRecommendation, ReDialModel
-from crs_hf.models.layers import autorec
-from crs_hf.models.redial import modeling_redial
 
 
 class ReDialModelTester:
@@ -105,15 +102,16 @@ class TestReDial(ModelTesterMixin):
         torch.testing.assert_close(out.logits, explicit.logits)
         torch.testing.assert_close(changed.logits[:, :3], out.logits[:, :3])
 
-    def test_autorec_reads_each_context_entity_once(self):
+    @pytest.mark.parametrize(("autorec_input", "weight"), [("sum", 1.0), ("mean", 0.5)])
+    def test_autorec_reads_each_context_entity_once(self, autorec_input, weight):
         tester = self.model_tester
-        model = tester.create_model(ReDialForRecommendation)
+        model = tester.create_model(ReDialForRecommendation, autorec_input=autorec_input)
         entities = torch.tensor([[7, 9, 0, 0], [9, 7, 7, 9]])
         with torch.no_grad():
             logits = model(context_entities=entities).rec_logits
             autorec = model.autorec
             multi_hot = torch.zeros(2, model.config.n_entity)
-            multi_hot[:, [7, 9]] = 1.0  # what CRSLab's nn.Linear over a multi-hot vector reads
+            multi_hot[:, [7, 9]] = weight  # what CRSLab's nn.Linear over a multi-hot (or mean) vector reads
             hidden = torch.sigmoid(multi_hot @ autorec.entity_embeddings.weight + autorec.input_bias)
             for layer in autorec.hidden_layers:
                 hidden = torch.sigmoid(layer(hidden))
@@ -137,19 +135,3 @@ class TestReDial(ModelTesterMixin):
         model = self.model_tester.create_model(ReDialModel)
         with pytest.raises(ValueError, match=r"\(batch, n_utterances, utterance_length\), but got \(13, 6\)"):
             model(input_ids=torch.ones(13, 6, dtype=torch.long))
-
-    @pytest.mark.parametrize(
-        ("model_class", "auto_class", "output"),
-        [
-            (ReDialForConversation, "AutoModelForSeq2SeqLM", "logits"),
-            (ReDialForRecommendation, "AutoModel", "rec_logits"),
-        ],
-    )
-    def test_loads_by_trust_remote_code_without_crs_hf(self, tmp_path, model_class, auto_class, output):
-        model = self.model_tester.create_model(model_class)
-        check_loads_by_trust_remote_code_without_crs_hf(tmp_path, model, self.model_tester.inputs(model_class),
-                                                        auto_class, output)
-
-    def test_autorec_activations_match_the_layers(self):
-        # a constant, so `python -m crs_hf.models.check_copies` does not compare it
-        assert modeling_redial.ACTIVATIONS == autorec.ACTIVATIONS

@@ -20,6 +20,9 @@ CRS_MODEL = CRSModelSpec(
     citation=citations.KBRD,
     summary="R-GCN entity vectors pooled by self-attention into a user vector; a transformer with a user bias",
     differences_from_crslab=(
+        "the conversation loss (and perplexity) covers the response and its end token; CRSLab's responses also "
+        "began with the start token, which its decoder, fed START first, learnt to predict: one trivial token per "
+        "response in its mean",
         "items are scored over the catalogue (`config.item_ids`) instead of every entity",
         "generation uses `GenerationMixin.generate` (greedy, beam, sampling) with a KV cache, where CRSLab's greedy "
         "loop re-ran the decoder on the whole prefix and its beam search was a per-sample Python loop",

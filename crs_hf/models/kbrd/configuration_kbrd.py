@@ -1,64 +1,14 @@
 """KBRD configuration (Chen et al., "Towards Knowledge-Based Recommender Dialog System", EMNLP 2019)."""
 
 # No `from __future__ import annotations`: @strict checks field types from the evaluated annotations.
-from collections.abc import Sequence
-
 from huggingface_hub.dataclasses import strict
 from transformers import PreTrainedConfig
 
-
-# Copied from crs_hf.models.layers.config_checks.check_id_range
-def check_id_range(config, names: Sequence[str], size_name: str) -> None:
-    """Each of `names` (an id, or None) must lie in `[0, config.<size_name>)`."""
-    size = getattr(config, size_name)
-    for name in names:
-        value = getattr(config, name)
-        if value is not None and not 0 <= value < size:
-            raise ValueError(f"{name} ({value}) must be in [0, {size_name}={size})")
-
-
-# Copied from crs_hf.models.layers.config_checks.check_probabilities
-def check_probabilities(config, names: Sequence[str]) -> None:
-    """Each of `names` (a dropout rate) must lie in [0, 1)."""
-    for name in names:
-        if not 0.0 <= getattr(config, name) < 1.0:
-            raise ValueError(f"{name} must be in [0, 1), but got {getattr(config, name)}")
-
-
-# Copied from crs_hf.models.layers.config_checks.CRSConfigMixin with CRS->KBRD
-class KBRDConfigMixin:
-    """What every crs_hf config adds to `PreTrainedConfig`: `n_items`, and validation that raises a plain
-    `ValueError` at construction (`@strict` runs `validate_architecture` too, but wraps its error in a
-    `StrictDataclassClassValidationError`, which is not a `ValueError`)."""
-
-    def __post_init__(self, **kwargs):
-        super().__post_init__(**kwargs)
-        self.validate_architecture()
-
-    @property
-    def n_items(self) -> int:
-        """Size of the item catalogue (`config.item_ids`, or every entity when None): the columns of `rec_logits`."""
-        return self.n_entity if self.item_ids is None else len(self.item_ids)
-
-
-# Copied from crs_hf.models.layers.config_checks.check_item_ids
-def check_item_ids(config) -> None:
-    """`config.item_ids`, if given, must be distinct entity ids other than the padding entity."""
-    if config.item_ids is None:
-        return
-    if not config.item_ids:
-        raise ValueError("item_ids is empty; give the entity ids of the items, or None to rank every entity")
-    bad = [i for i in config.item_ids if not 0 <= i < config.n_entity or i == config.pad_entity_id]
-    if bad:
-        raise ValueError(f"item_ids must be entity ids in [0, n_entity={config.n_entity}) other than "
-                         f"pad_entity_id={config.pad_entity_id}, but got {bad[:5]}")
-    repeated = len(config.item_ids) - len(set(config.item_ids))
-    if repeated:
-        raise ValueError(f"item_ids must be distinct, but {repeated} of the {len(config.item_ids)} ids repeat")
+from crs_hf.models.layers.config_checks import CRSConfigMixin, check_id_range, check_item_ids, check_probabilities
 
 
 @strict
-class KBRDConfig(KBRDConfigMixin, PreTrainedConfig):
+class KBRDConfig(CRSConfigMixin, PreTrainedConfig):
     r"""
     Configuration of a KBRD model: an R-GCN over the entity knowledge graph whose attention-pooled context entities
     give a user vector that scores the item catalogue ([`KBRDForRecommendation`]) and biases the vocabulary of a

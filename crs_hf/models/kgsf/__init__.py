@@ -30,6 +30,13 @@ CRS_MODEL = CRSModelSpec(
     citation=citations.KGSF,
     summary="entity (R-GCN) and word (GCN) graphs fused by mutual information; a KG-attention decoder with copy",
     differences_from_crslab=(
+        "the conversation loss (and perplexity) covers the response and its end token; CRSLab's responses also "
+        "began with the start token, which its decoder, fed START first, learnt to predict: one trivial token per "
+        "response in its mean",
+        "a pre-training batch without any context entity gives a zero loss and the optimizer still steps (momentum "
+        "still moves the weights), where CRSLab skipped the step",
+        "`infomax_target`: the mutual-information target is CRSLab's distribution over the context entities (1/n "
+        "each, loss divided by the contexts that have entities) by default; `\"multi_hot\"` is the earlier choice",
         "the decoder's attention masks over context entities and words were inverted (CRSLab passed the *padding* "
         "mask where its attention expects the *valid* mask, so the decoder attended to padding only); here valid "
         "positions",

@@ -2,64 +2,16 @@
 Fusion", KDD 2020)."""
 
 # No `from __future__ import annotations`: @strict checks field types from the evaluated annotations.
-from collections.abc import Sequence
+from typing import Literal
 
 from huggingface_hub.dataclasses import strict
 from transformers import PreTrainedConfig
 
-
-# Copied from crs_hf.models.layers.config_checks.check_id_range
-def check_id_range(config, names: Sequence[str], size_name: str) -> None:
-    """Each of `names` (an id, or None) must lie in `[0, config.<size_name>)`."""
-    size = getattr(config, size_name)
-    for name in names:
-        value = getattr(config, name)
-        if value is not None and not 0 <= value < size:
-            raise ValueError(f"{name} ({value}) must be in [0, {size_name}={size})")
-
-
-# Copied from crs_hf.models.layers.config_checks.check_probabilities
-def check_probabilities(config, names: Sequence[str]) -> None:
-    """Each of `names` (a dropout rate) must lie in [0, 1)."""
-    for name in names:
-        if not 0.0 <= getattr(config, name) < 1.0:
-            raise ValueError(f"{name} must be in [0, 1), but got {getattr(config, name)}")
-
-
-# Copied from crs_hf.models.layers.config_checks.CRSConfigMixin with CRS->KGSF
-class KGSFConfigMixin:
-    """What every crs_hf config adds to `PreTrainedConfig`: `n_items`, and validation that raises a plain
-    `ValueError` at construction (`@strict` runs `validate_architecture` too, but wraps its error in a
-    `StrictDataclassClassValidationError`, which is not a `ValueError`)."""
-
-    def __post_init__(self, **kwargs):
-        super().__post_init__(**kwargs)
-        self.validate_architecture()
-
-    @property
-    def n_items(self) -> int:
-        """Size of the item catalogue (`config.item_ids`, or every entity when None): the columns of `rec_logits`."""
-        return self.n_entity if self.item_ids is None else len(self.item_ids)
-
-
-# Copied from crs_hf.models.layers.config_checks.check_item_ids
-def check_item_ids(config) -> None:
-    """`config.item_ids`, if given, must be distinct entity ids other than the padding entity."""
-    if config.item_ids is None:
-        return
-    if not config.item_ids:
-        raise ValueError("item_ids is empty; give the entity ids of the items, or None to rank every entity")
-    bad = [i for i in config.item_ids if not 0 <= i < config.n_entity or i == config.pad_entity_id]
-    if bad:
-        raise ValueError(f"item_ids must be entity ids in [0, n_entity={config.n_entity}) other than "
-                         f"pad_entity_id={config.pad_entity_id}, but got {bad[:5]}")
-    repeated = len(config.item_ids) - len(set(config.item_ids))
-    if repeated:
-        raise ValueError(f"item_ids must be distinct, but {repeated} of the {len(config.item_ids)} ids repeat")
+from crs_hf.models.layers.config_checks import CRSConfigMixin, check_id_range, check_item_ids, check_probabilities
 
 
 @strict
-class KGSFConfig(KGSFConfigMixin, PreTrainedConfig):
+class KGSFConfig(CRSConfigMixin, PreTrainedConfig):
     r"""
     Configuration of a KGSF model: an R-GCN over the entity graph and a GCN over the word graph, aligned by mutual
     information maximisation ([`KGSFForPretraining`]); their attention-pooled, gated user vector scores the item
@@ -124,6 +76,11 @@ class KGSFConfig(KGSFConfigMixin, PreTrainedConfig):
             Number of edges of the stored word graph (the size of its `edge_index` buffer); set by `set_word_graph`.
         infomax_weight (`float`, *optional*, defaults to 0.025):
             Weight of the mutual-information term added to the recommendation loss (CRSLab's `KGSFSystem`).
+        infomax_target (`str`, *optional*, defaults to `"distribution"`):
+            Target of the mutual-information term (a squared error summed over the batch and every entity).
+            `"distribution"`, CRSLab's: each of a context's n entities weighs 1/n (`get_onehot`), and the sum is
+            divided by the number of contexts with entities. `"multi_hot"`, crs_hf's earlier target: each entity
+            weighs 1, and the sum is divided by the number of context entities in the batch.
         initializer_range (`float`, *optional*, defaults to 0.02):
             Std of the normal initialisation of linear layers outside the transformer blocks.
         use_cache (`bool`, *optional*, defaults to `True`):
@@ -173,6 +130,7 @@ class KGSFConfig(KGSFConfigMixin, PreTrainedConfig):
     pad_word_id: int = 0
     n_word_edges: int = 0
     infomax_weight: float | int = 0.025
+    infomax_target: Literal["distribution", "multi_hot"] = "distribution"
     initializer_range: float | int = 0.02
     use_cache: bool = True
     is_encoder_decoder: bool = True

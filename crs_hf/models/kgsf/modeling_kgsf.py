@@ -10,676 +10,63 @@ vectors into one that scores the items, plus the same objective weighted by `inf
 encoded context, and adds copy scores over KG words. Each stage starts from the last with `from_pretrained`; CRSLab
 freezes the graph part for the conversation stage (`model.model.requires_grad_(False)`).
 
-This file is self-contained (no `crs_hf` import), as KBRD's is, so that a checkpoint saved after
-`register_for_auto_class()` loads with `trust_remote_code=True` where crs_hf is not installed; the blocks marked
-`# Copied from` are kept equal to `crs_hf/models/layers` by `python -m crs_hf.models.check_copies`.
-
 Differences from CRSLab: see `CRS_MODEL.differences_from_crslab` in this folder's `__init__.py` (the model card
 lists them).
 """
 
 from __future__ import annotations
 
-import math
-import warnings
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import nn
-from transformers import GenerationMixin, PreTrainedModel
-from transformers import initialization as init
+from transformers import GenerationMixin
 from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 from transformers.utils import ModelOutput, logging
+
+from crs_hf.models.layers import (
+    CRSCopyHead,
+    CRSEntityGraphEncoder,
+    CRSEntityScorer,
+    CRSFeedForward,
+    CRSGenerationEncoder,
+    CRSGraphConv,
+    CRSMultiHeadAttention,
+    CRSPositionEmbedding,
+    CRSRelationalGraphConv,
+    CRSSelfAttentionPooling,
+    CRSTokenEmbedding,
+    CRSTransformerDecoder,
+    CRSTransformerEncoder,
+    CRSWordGraphEncoder,
+    prepare_decoder_inputs,
+    token_cross_entropy,
+)
+from crs_hf.models.modeling_utils import CRSPreTrainedModel
 
 from .configuration_kgsf import KGSFConfig
 
 logger = logging.get_logger(__name__)
 
 
-# Copied from crs_hf.models.layers.rgcn.check_graph
-def check_graph(edge_index: torch.Tensor, edge_type: torch.Tensor | None, num_nodes: int, num_relations: int) -> None:
-    """Raises a `ValueError` naming the offending value if the edges do not fit the sizes in the config."""
-    if edge_index.dim() != 2 or edge_index.shape[0] != 2:
-        raise ValueError(f"edge_index must have shape (2, num_edges), but got {tuple(edge_index.shape)}")
-    if edge_index.numel() and (edge_index.min() < 0 or edge_index.max() >= num_nodes):
-        raise ValueError(f"edge_index holds node ids in [{int(edge_index.min())}, {int(edge_index.max())}], "
-                         f"but the config allows [0, {num_nodes})")
-    if edge_type is None:
-        return
-    if edge_type.shape != edge_index.shape[1:]:
-        raise ValueError(f"edge_type must have shape ({edge_index.shape[1]},) to match edge_index, "
-                         f"but got {tuple(edge_type.shape)}")
-    if edge_type.numel() and (edge_type.min() < 0 or edge_type.max() >= num_relations):
-        raise ValueError(f"edge_type holds relation ids in [{int(edge_type.min())}, {int(edge_type.max())}], "
-                         f"but the config has n_relation={num_relations}")
-
-
-# Copied from crs_hf.models.layers.rgcn._csr
-def _csr(rows: torch.Tensor, cols: torch.Tensor, num_rows: int, num_cols: int) -> tuple[torch.Tensor, ...]:
-    """CSR structure of the entries (rows, cols): row pointers, column indices, and the entry order it sorts to."""
-    order = torch.argsort(rows * num_cols + cols)
-    crow = torch.zeros(num_rows + 1, dtype=torch.long, device=rows.device)
-    crow[1:] = torch.cumsum(torch.bincount(rows, minlength=num_rows), 0)
-    return crow, cols[order], order
-
-
-# Copied from crs_hf.models.layers.rgcn._sparse_csr
-def _sparse_csr(structure: tuple[torch.Tensor, ...], values: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    crow, col, order = structure
-    with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state"
-        warnings.simplefilter("ignore", UserWarning)
-        return torch.sparse_csr_tensor(crow, col, values[order], size, check_invariants=False)
-
-
-# Copied from crs_hf.models.layers.rgcn._BasisPropagation
-class _BasisPropagation(torch.autograd.Function):
-    """out = A @ bases, with A the (N, B*N) sparse matrix of per-edge basis weights (`values`, entry order)."""
-
-    @staticmethod
-    def forward(ctx, bases: torch.Tensor, values: torch.Tensor, structure: tuple, transposed: tuple) -> torch.Tensor:
-        num_bases, num_nodes, dim = bases.shape
-        matrix = _sparse_csr(structure, values, (num_nodes, num_bases * num_nodes))
-        ctx.save_for_backward(bases, values)
-        ctx.structure, ctx.transposed = structure, transposed
-        return matrix @ bases.reshape(num_bases * num_nodes, dim)
-
-    @staticmethod
-    def backward(ctx, grad_out: torch.Tensor):
-        bases, values = ctx.saved_tensors
-        num_bases, num_nodes, dim = bases.shape
-        grad_out = grad_out.contiguous()
-        grad_bases = grad_values = None
-        if ctx.needs_input_grad[0]:
-            transposed = _sparse_csr(ctx.transposed, values, (num_bases * num_nodes, num_nodes))
-            grad_bases = (transposed @ grad_out).view(num_bases, num_nodes, dim)
-        if ctx.needs_input_grad[1]:
-            # d out / d A[i, k] = <grad_out[i], bases_flat[k]>, sampled at A's entries only (no dense N x B*N matrix)
-            pattern = _sparse_csr(ctx.structure, torch.zeros_like(values), (num_nodes, num_bases * num_nodes))
-            sampled = torch.sparse.sampled_addmm(pattern, grad_out, bases.reshape(num_bases * num_nodes, dim).t(),
-                                                 beta=0.0)
-            grad_values = torch.empty_like(values)
-            grad_values[ctx.structure[2]] = sampled.values()
-        return grad_bases, grad_values, None, None
-
-
-# Copied from crs_hf.models.layers.rgcn.CRSRelationalGraphConv with CRS->KGSF
-class KGSFRelationalGraphConv(nn.Module):
-    """Featureless R-GCN layer with basis decomposition, mean aggregation per relation, root weight and bias.
-
-    Equal to `torch_geometric.nn.RGCNConv(num_nodes, out_channels, num_relations, num_bases=num_bases)` called as
-    `conv(None, edge_index, edge_type)`, with the same parameter names and shapes, so that either one's
-    `state_dict` loads into the other. Edges run from `edge_index[0]` (source) to `edge_index[1]` (target).
-    """
-
-    def __init__(self, num_nodes: int, out_channels: int, num_relations: int, num_bases: int):
-        super().__init__()
-        self.num_nodes, self.out_channels = num_nodes, out_channels
-        self.num_relations, self.num_bases = num_relations, num_bases
-        self.weight = nn.Parameter(torch.empty(num_bases, num_nodes, out_channels))
-        self.comp = nn.Parameter(torch.empty(num_relations, num_bases))
-        self.root = nn.Parameter(torch.empty(num_nodes, out_channels))
-        self.bias = nn.Parameter(torch.empty(out_channels))
-        self._structure_key: tuple | None = None
-        self._structure: tuple | None = None
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """torch_geometric's initialisation: Glorot-uniform over the last two dimensions, zero bias."""
-        for tensor in (self.weight, self.comp, self.root):
-            bound = math.sqrt(6.0 / (tensor.shape[-2] + tensor.shape[-1]))
-            init.uniform_(tensor, -bound, bound)
-        init.zeros_(self.bias)
-
-    def _edge_structure(self, edge_index: torch.Tensor, edge_type: torch.Tensor) -> tuple:
-        """Per-edge mean weights and the sparse structures of A and A^T, cached until the edge tensors change."""
-        key = (edge_index.data_ptr(), edge_index._version, edge_type.data_ptr(), edge_type._version,
-               edge_index.shape[1], edge_index.device, self.weight.dtype)
-        if key != self._structure_key:
-            source, target = edge_index[0], edge_index[1]
-            num_nodes, num_bases, num_edges = self.num_nodes, self.num_bases, source.numel()
-            group = target * self.num_relations + edge_type  # (target, relation): the set each mean runs over
-            degree = torch.bincount(group, minlength=num_nodes * self.num_relations)
-            inverse_degree = 1.0 / degree[group].to(self.weight.dtype)
-            # entry k = b * num_edges + e sits at (target_e, b * num_nodes + source_e)
-            rows = target.repeat(num_bases)
-            cols = (torch.arange(num_bases, device=source.device).repeat_interleave(num_edges) * num_nodes
-                    + source.repeat(num_bases))
-            self._structure = (inverse_degree, _csr(rows, cols, num_nodes, num_bases * num_nodes),
-                               _csr(cols, rows, num_bases * num_nodes, num_nodes))
-            self._structure_key = key
-        return self._structure
-
-    def forward(self, edge_index: torch.Tensor, edge_type: torch.Tensor) -> torch.Tensor:
-        """Returns the `(num_nodes, out_channels)` node representations."""
-        inverse_degree, structure, transposed = self._edge_structure(edge_index, edge_type)
-        with torch.autocast(edge_index.device.type, enabled=False):  # sparse kernels: float32 only
-            values = (inverse_degree[:, None] * self.comp[edge_type]).t().reshape(-1)  # (num_bases * num_edges,)
-            out = _BasisPropagation.apply(self.weight, values, structure, transposed)
-        return out + self.root + self.bias
-
-
-# Copied from crs_hf.models.layers.rgcn.CRSEntityGraphEncoder with CRS->KGSF
-class KGSFEntityGraphEncoder(nn.Module):
-    """The entity knowledge graph and its R-GCN: `forward()` gives every entity's `(n_entity, kg_emb_dim)` vector.
-
-    The edges are persistent buffers, saved with the weights in `model.safetensors`; their number is
-    `config.n_entity_edges`, so that a model rebuilt from its config has buffers of the saved shape. Load a graph
-    with `set_graph` (e.g. the `edge_index` / `edge_type` of `crs_hf.data.load_graph`).
-
-    Reads `config.n_entity`, `config.kg_emb_dim`, `config.n_relation`, `config.num_bases`, `config.n_entity_edges`.
-    """
-
-    def __init__(self, config):
-        super().__init__()
-        self.config = config
-        self.conv = KGSFRelationalGraphConv(config.n_entity, config.kg_emb_dim, config.n_relation, config.num_bases)
-        self.register_buffer("edge_index", torch.zeros(2, config.n_entity_edges, dtype=torch.long))
-        self.register_buffer("edge_type", torch.zeros(config.n_entity_edges, dtype=torch.long))
-
-    @torch.no_grad()
-    def set_graph(self, edge_index: torch.Tensor, edge_type: torch.Tensor) -> None:
-        """Replaces the graph (validated against the config) and records its size in `config.n_entity_edges`."""
-        edge_index, edge_type = torch.as_tensor(edge_index), torch.as_tensor(edge_type)
-        check_graph(edge_index, edge_type, self.config.n_entity, self.config.n_relation)
-        device = self.edge_index.device
-        self.edge_index = edge_index.to(device=device, dtype=torch.long).contiguous()
-        self.edge_type = edge_type.to(device=device, dtype=torch.long).contiguous()
-        self.config.n_entity_edges = int(edge_type.numel())
-        self.conv._structure_key = None
-
-    def forward(self) -> torch.Tensor:
-        return self.conv(self.edge_index, self.edge_type)
-
-
-# Copied from crs_hf.models.layers.gcn.CRSGraphConv with CRS->KGSF
-class KGSFGraphConv(nn.Module):
-    """Equal to `torch_geometric.nn.GCNConv(in_channels, out_channels)` (self-loops added, symmetric norm, bias)."""
-
-    def __init__(self, in_channels: int, out_channels: int):
-        super().__init__()
-        self.lin = nn.Linear(in_channels, out_channels, bias=False)
-        self.bias = nn.Parameter(torch.empty(out_channels))
-        self._adjacency_key: tuple | None = None
-        self._adjacency: torch.Tensor | None = None
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        init.xavier_uniform_(self.lin.weight)  # torch_geometric's glorot
-        init.zeros_(self.bias)
-
-    def _normalized_adjacency(self, edge_index: torch.Tensor, num_nodes: int, dtype: torch.dtype) -> torch.Tensor:
-        """D^-1/2 (A + I) D^-1/2 as a (target, source) sparse matrix, cached until the edges change."""
-        key = (edge_index.data_ptr(), edge_index._version, edge_index.shape[1], edge_index.device, num_nodes, dtype)
-        if key != self._adjacency_key:
-            keep = edge_index[0] != edge_index[1]
-            loops = torch.arange(num_nodes, device=edge_index.device)
-            source = torch.cat([edge_index[0, keep], loops])
-            target = torch.cat([edge_index[1, keep], loops])
-            degree = torch.bincount(target, minlength=num_nodes).to(dtype)
-            inverse_sqrt = degree.pow(-0.5)
-            values = inverse_sqrt[source] * inverse_sqrt[target]
-            with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state"
-                warnings.simplefilter("ignore", UserWarning)
-                coo = torch.sparse_coo_tensor(torch.stack([target, source]), values, (num_nodes, num_nodes),
-                                              check_invariants=False)
-                self._adjacency = coo.coalesce().to_sparse_csr()
-            self._adjacency_key = key
-        return self._adjacency
-
-    def forward(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
-        """`x`: `(num_nodes, in_channels)` node features; returns `(num_nodes, out_channels)`."""
-        adjacency = self._normalized_adjacency(edge_index, x.shape[0], x.dtype)
-        with torch.autocast(x.device.type, enabled=False):  # sparse kernels: float32 only
-            return torch.sparse.mm(adjacency, self.lin(x)) + self.bias
-
-
-# Copied from crs_hf.models.layers.gcn.CRSWordGraphEncoder with CRS->KGSF
-class KGSFWordGraphEncoder(nn.Module):
-    """Word embeddings and the word-graph GCN: `forward()` gives every word's `(n_word, kg_emb_dim)` vector.
-
-    The edges are a persistent buffer of `config.n_word_edges` columns, saved with the weights; load a graph with
-    `set_graph` (e.g. the `edge_index` of `crs_hf.data.load_graph(name, "word_kg")`).
-
-    Reads `config.n_word`, `config.kg_emb_dim`, `config.pad_word_id`, `config.n_word_edges`.
-    """
-
-    def __init__(self, config):
-        super().__init__()
-        self.config = config
-        self.word_embeddings = nn.Embedding(config.n_word, config.kg_emb_dim, padding_idx=config.pad_word_id)
-        self.conv = KGSFGraphConv(config.kg_emb_dim, config.kg_emb_dim)
-        self.register_buffer("edge_index", torch.zeros(2, config.n_word_edges, dtype=torch.long))
-
-    def reset_parameters(self) -> None:
-        """KGSF's word embeddings: normal with std kg_emb_dim^-1/2, the padding word zero."""
-        weight = self.word_embeddings.weight
-        init.normal_(weight, mean=0.0, std=self.config.kg_emb_dim**-0.5)
-        if not getattr(weight, "_is_hf_initialized", False):
-            init.zeros_(weight[self.config.pad_word_id])
-
-    @torch.no_grad()
-    def set_graph(self, edge_index: torch.Tensor) -> None:
-        """Replaces the graph (validated against `config.n_word`) and records its size in `config.n_word_edges`."""
-        edge_index = torch.as_tensor(edge_index)
-        check_graph(edge_index, None, self.config.n_word, 1)
-        self.edge_index = edge_index.to(device=self.edge_index.device, dtype=torch.long).contiguous()
-        self.config.n_word_edges = int(edge_index.shape[1])
-        self.conv._adjacency_key = None
-
-    def forward(self) -> torch.Tensor:
-        return self.conv(self.word_embeddings.weight, self.edge_index)
-
-
-# Copied from crs_hf.models.layers.attention.CRSSelfAttentionPooling with CRS->KGSF
-class KGSFSelfAttentionPooling(nn.Module):
-    """`user = sum_i softmax_i(tanh(h_i W) v) h_i` over the valid positions of each row.
-
-    KBRD's `SelfAttentionBatch` and KGSF's `SelfAttentionSeq` in one batched layer, with parameters `weight`
-    `(kg_emb_dim, kg_emb_dim)` and `vector` `(kg_emb_dim,)`. A row without a valid position gives the zero vector:
-    KBRD's choice for a user who has mentioned nothing yet (KGSF's code attended uniformly to the padding instead).
-
-    Reads `config.kg_emb_dim`.
-    """
-
-    def __init__(self, config):
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(config.kg_emb_dim, config.kg_emb_dim))
-        self.vector = nn.Parameter(torch.empty(config.kg_emb_dim))
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Xavier-uniform with gain 1.414, as both papers' code."""
-        init.xavier_uniform_(self.weight, gain=1.414)
-        bound = 1.414 * (6.0 / (self.vector.shape[0] + 1)) ** 0.5  # xavier over the (dim, 1) matrix it was
-        init.uniform_(self.vector, -bound, bound)
-
-    def forward(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """`states`: `(batch, length, dim)`; `mask`: `(batch, length)`, True where valid. Returns `(batch, dim)`."""
-        scores = torch.tanh(states @ self.weight) @ self.vector  # (batch, length)
-        scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
-        weights = torch.softmax(scores, dim=-1) * mask  # all-padding rows -> all zeros
-        return (weights.unsqueeze(1) @ states).squeeze(1)
-
-
-# Copied from crs_hf.models.layers.scoring.CRSEntityScorer with CRS->KGSF
-class KGSFEntityScorer(nn.Module):
-    """`score_i = user . entity_vector[ids_i] + bias_i`: CRSLab's `F.linear(user, entity_vectors, bias)`.
-
-    With `entity_ids` (the recommendable items, `config.item_ids`) only those entities are scored, in that order;
-    with None every entity is (CRSLab's recommendation training, KGSF's infomax objective). The ids are a
-    non-persistent buffer rebuilt from the config.
-    """
-
-    def __init__(self, config, entity_ids: list[int] | None):
-        super().__init__()
-        self.entity_id_list = entity_ids
-        self.bias = nn.Parameter(torch.zeros(config.n_entity if entity_ids is None else len(entity_ids)))
-        self.register_buffer("entity_ids", None if entity_ids is None else torch.tensor(entity_ids), persistent=False)
-
-    def reset_parameters(self) -> None:
-        init.zeros_(self.bias)
-        if self.entity_ids is not None:
-            init.copy_(self.entity_ids, torch.tensor(self.entity_id_list))
-
-    def forward(self, user_embedding: torch.Tensor, entity_embeddings: torch.Tensor) -> torch.Tensor:
-        """`user_embedding` `(batch, dim)`, `entity_embeddings` `(n_entity, dim)` -> `(batch, num_scored)`."""
-        if self.entity_ids is not None:
-            entity_embeddings = entity_embeddings[self.entity_ids]
-        return user_embedding @ entity_embeddings.t() + self.bias
-
-
-# Copied from crs_hf.models.layers.transformer.sinusoidal_position_codes
-def sinusoidal_position_codes(n_positions: int, dim: int) -> torch.Tensor:
-    """ParlAI's `(n_positions, dim)` codes: sin in even columns, cos in odd ones, frequencies 10000^(2j/dim)."""
-    angles = torch.arange(n_positions, dtype=torch.float64)[:, None] / torch.pow(
-        10000.0, 2 * torch.arange(dim // 2, dtype=torch.float64) / dim
-    )
-    codes = torch.zeros(n_positions, dim, dtype=torch.float64)
-    codes[:, 0::2], codes[:, 1::2] = torch.sin(angles), torch.cos(angles)
-    return codes.float()
-
-
-# Copied from crs_hf.models.layers.transformer.shift_tokens_right
-def shift_tokens_right(labels: torch.Tensor, pad_token_id: int, decoder_start_token_id: int) -> torch.Tensor:
-    """Teacher forcing input: `[start] + labels[:-1]`, with the ignored label -100 read as padding."""
-    shifted = labels.new_full(labels.shape, pad_token_id)
-    shifted[:, 1:] = labels[:, :-1]
-    shifted[:, 0] = decoder_start_token_id
-    return shifted.masked_fill(shifted == -100, pad_token_id)
-
-
-# Copied from crs_hf.models.layers.transformer.prepare_decoder_inputs
-def prepare_decoder_inputs(
-    config, decoder_input_ids: torch.Tensor | None, labels: torch.Tensor | None, use_cache: bool | None
-) -> tuple[torch.Tensor, bool]:
-    """The decoder input of a conversation head's forward (default: `labels` shifted right) and whether to cache
-    (default: `config.use_cache` when decoding without labels)."""
-    if decoder_input_ids is None:
-        if labels is None:
-            raise ValueError("the conversation heads need decoder_input_ids or labels (the response to learn)")
-        decoder_input_ids = shift_tokens_right(labels, config.pad_token_id, config.decoder_start_token_id)
-    if use_cache is None:
-        use_cache = config.use_cache and labels is None
-    return decoder_input_ids, use_cache
-
-
-# Copied from crs_hf.models.layers.transformer.CRSTokenEmbedding with CRS->KGSF
-class KGSFTokenEmbedding(nn.Embedding):
-    """Token embeddings (shared by encoder, decoder and output layer), initialised as ParlAI does: N(0, dim^-1/2)
-    with a zero padding row (CRSLab's KBRD/KGSF used kg_emb_dim^-1/2, a slip)."""
-
-    def __init__(self, config):
-        super().__init__(config.vocab_size, config.token_emb_dim, padding_idx=config.pad_token_id)
-
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight, mean=0.0, std=self.embedding_dim**-0.5)
-        if not getattr(self.weight, "_is_hf_initialized", False):
-            init.zeros_(self.weight[self.padding_idx])
-
-
-# Copied from crs_hf.models.layers.transformer.CRSPositionEmbedding with CRS->KGSF
-class KGSFPositionEmbedding(nn.Module):
-    """Position table: fixed sinusoids (a non-persistent buffer, rebuilt at init) or learned (a parameter)."""
-
-    def __init__(self, config):
-        super().__init__()
-        self.learned = config.learn_positional_embeddings
-        table = torch.empty(config.n_positions, config.token_emb_dim)
-        if self.learned:
-            self.weight = nn.Parameter(table)
-        else:
-            self.register_buffer("weight", table, persistent=False)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        if self.learned:
-            init.normal_(self.weight, mean=0.0, std=self.weight.shape[1] ** -0.5)
-        else:
-            init.copy_(self.weight, sinusoidal_position_codes(*self.weight.shape))
-
-    def forward(self, positions: torch.Tensor) -> torch.Tensor:
-        return nn.functional.embedding(positions, self.weight)
-
-
-# Copied from crs_hf.models.layers.transformer.CRSMultiHeadAttention with CRS->KGSF
-class KGSFMultiHeadAttention(nn.Module):
-    """Scaled dot-product attention with `n_heads` heads; caches its keys/values in an `EncoderDecoderCache`.
-
-    `cache_index` is the slot in the self-attention cache (self-attention) or in the cross-attention cache
-    (attention over a memory, whose keys/values are computed once per generation and reused).
-    """
-
-    def __init__(self, config, cache_index: int | None = None, is_cross_attention: bool = False):
-        super().__init__()
-        dim = config.token_emb_dim
-        self.n_heads, self.head_dim = config.n_heads, dim // config.n_heads
-        self.cache_index, self.is_cross_attention = cache_index, is_cross_attention
-        self.q_lin, self.k_lin = nn.Linear(dim, dim), nn.Linear(dim, dim)
-        self.v_lin, self.out_lin = nn.Linear(dim, dim), nn.Linear(dim, dim)
-        self.attn_dropout = nn.Dropout(config.attention_dropout)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """CRSLab's Xavier-normal weights; biases are zeroed by `PreTrainedModel._init_weights`."""
-        for linear in (self.q_lin, self.k_lin, self.v_lin, self.out_lin):
-            init.xavier_normal_(linear.weight)
-
-    def _heads(self, states: torch.Tensor) -> torch.Tensor:
-        batch, length, _ = states.shape
-        return states.view(batch, length, self.n_heads, self.head_dim).transpose(1, 2)
-
-    def _keys_values(self, states: torch.Tensor, past_key_values: EncoderDecoderCache | None):
-        if past_key_values is None:
-            return self._heads(self.k_lin(states)), self._heads(self.v_lin(states))
-        if not self.is_cross_attention:
-            return past_key_values.self_attention_cache.update(
-                self._heads(self.k_lin(states)), self._heads(self.v_lin(states)), self.cache_index
-            )
-        cache = past_key_values.cross_attention_cache
-        if past_key_values.is_updated.get(self.cache_index):
-            return cache.layers[self.cache_index].keys, cache.layers[self.cache_index].values
-        past_key_values.is_updated[self.cache_index] = True
-        return cache.update(self._heads(self.k_lin(states)), self._heads(self.v_lin(states)), self.cache_index)
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        attention_mask: torch.Tensor,
-        key_value_states: torch.Tensor | None = None,
-        past_key_values: EncoderDecoderCache | None = None,
-    ) -> torch.Tensor:
-        """`attention_mask`: bool, broadcastable to `(batch, query_len, key_len)`, True where a key may be seen."""
-        batch, length, dim = hidden_states.shape
-        query = self._heads(self.q_lin(hidden_states)) / math.sqrt(self.head_dim)
-        source = hidden_states if key_value_states is None else key_value_states
-        key, value = self._keys_values(source, past_key_values)
-        mask = attention_mask.unsqueeze(1)  # heads
-        scores = (query @ key.transpose(-1, -2)).masked_fill(~mask, torch.finfo(query.dtype).min)
-        weights = self.attn_dropout(torch.softmax(scores, dim=-1) * mask)  # rows without any key -> zeros
-        attended = (weights @ value).transpose(1, 2).reshape(batch, length, dim)
-        return self.out_lin(attended)
-
-
-# Copied from crs_hf.models.layers.transformer.CRSFeedForward with CRS->KGSF
-class KGSFFeedForward(nn.Module):
-    """`Linear -> ReLU -> Dropout(relu_dropout) -> Linear`."""
-
-    def __init__(self, config):
-        super().__init__()
-        self.lin1 = nn.Linear(config.token_emb_dim, config.ffn_size)
-        self.lin2 = nn.Linear(config.ffn_size, config.token_emb_dim)
-        self.relu_dropout = nn.Dropout(config.relu_dropout)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """CRSLab's Xavier-uniform weights."""
-        init.xavier_uniform_(self.lin1.weight)
-        init.xavier_uniform_(self.lin2.weight)
-
-    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        return self.lin2(self.relu_dropout(torch.relu(self.lin1(hidden_states))))
-
-
-# Copied from crs_hf.models.layers.transformer.CRSTransformerEncoderLayer with CRS->KGSF
-class KGSFTransformerEncoderLayer(nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        self.attention = KGSFMultiHeadAttention(config)
-        self.attention_norm = nn.LayerNorm(config.token_emb_dim)
-        self.ffn = KGSFFeedForward(config)
-        self.ffn_norm = nn.LayerNorm(config.token_emb_dim)
-        self.dropout = nn.Dropout(config.dropout)
-
-    def forward(self, hidden_states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        attended = self.attention(hidden_states, attention_mask[:, None, :])
-        hidden_states = self.attention_norm(hidden_states + self.dropout(attended))
-        hidden_states = self.ffn_norm(hidden_states + self.dropout(self.ffn(hidden_states)))
-        return hidden_states * attention_mask.unsqueeze(-1)
-
-
-# Copied from crs_hf.models.layers.transformer.CRSTransformerEncoder with CRS->KGSF
-class KGSFTransformerEncoder(nn.Module):
-    """Encodes embedded context tokens; positions count valid tokens only, so left padding works too."""
-
-    def __init__(self, config):
-        super().__init__()
-        self.n_positions = config.n_positions
-        self.embed_scale = math.sqrt(config.token_emb_dim) if config.embeddings_scale else 1.0
-        self.position_embeddings = KGSFPositionEmbedding(config)
-        self.layers = nn.ModuleList(KGSFTransformerEncoderLayer(config) for _ in range(config.n_layers))
-        self.dropout = nn.Dropout(config.dropout)
-
-    def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """`inputs_embeds`: `(batch, length, dim)`; `attention_mask`: `(batch, length)` bool. Returns the states."""
-        if inputs_embeds.shape[1] > self.n_positions:
-            raise ValueError(f"the context has {inputs_embeds.shape[1]} tokens, but the model has "
-                             f"n_positions={self.n_positions}; truncate the context")
-        positions = (attention_mask.long().cumsum(dim=1) - 1).clamp(min=0)
-        hidden_states = inputs_embeds * self.embed_scale + self.position_embeddings(positions)
-        hidden_states = self.dropout(hidden_states) * attention_mask.unsqueeze(-1)
-        for layer in self.layers:
-            hidden_states = layer(hidden_states, attention_mask)
-        return hidden_states
-
-
-# Copied from crs_hf.models.layers.transformer.CRSTransformerDecoderLayer with CRS->KGSF
-class KGSFTransformerDecoderLayer(nn.Module):
-    """Causal self-attention, then one attention per memory (in the order given), then the feed-forward."""
-
-    def __init__(self, config, layer_idx: int, n_memories: int = 1):
-        super().__init__()
-        dim = config.token_emb_dim
-        self.self_attention = KGSFMultiHeadAttention(config, cache_index=layer_idx)
-        self.self_attention_norm = nn.LayerNorm(dim)
-        self.memory_attentions = nn.ModuleList(
-            KGSFMultiHeadAttention(config, cache_index=layer_idx * n_memories + k, is_cross_attention=True)
-            for k in range(n_memories)
-        )
-        self.memory_norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(n_memories))
-        self.ffn = KGSFFeedForward(config)
-        self.ffn_norm = nn.LayerNorm(dim)
-        self.dropout = nn.Dropout(config.dropout)
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        causal_mask: torch.Tensor,
-        memories: Sequence[tuple[torch.Tensor, torch.Tensor]],
-        past_key_values: EncoderDecoderCache | None = None,
-    ) -> torch.Tensor:
-        attended = self.self_attention(hidden_states, causal_mask, past_key_values=past_key_values)
-        hidden_states = self.self_attention_norm(hidden_states + self.dropout(attended))
-        for attention, norm, (states, mask) in zip(self.memory_attentions, self.memory_norms, memories):
-            attended = attention(hidden_states, mask[:, None, :], key_value_states=states,
-                                 past_key_values=past_key_values)
-            hidden_states = norm(hidden_states + self.dropout(attended))
-        return self.ffn_norm(hidden_states + self.dropout(self.ffn(hidden_states)))
-
-
-# Copied from crs_hf.models.layers.transformer.CRSTransformerDecoder with CRS->KGSF
-class KGSFTransformerDecoder(nn.Module):
-    """Decodes embedded response tokens given `n_memories` memories, each a `(states, bool mask)` pair."""
-
-    def __init__(self, config, n_memories: int = 1):
-        super().__init__()
-        self.n_positions, self.n_memories = config.n_positions, n_memories
-        self.embed_scale = math.sqrt(config.token_emb_dim) if config.embeddings_scale else 1.0
-        self.position_embeddings = KGSFPositionEmbedding(config)
-        self.layers = nn.ModuleList(
-            KGSFTransformerDecoderLayer(config, layer_idx, n_memories) for layer_idx in range(config.n_layers)
-        )
-        self.dropout = nn.Dropout(config.dropout)
-
-    def forward(
-        self,
-        inputs_embeds: torch.Tensor,
-        memories: Sequence[tuple[torch.Tensor, torch.Tensor]],
-        past_key_values: EncoderDecoderCache | None = None,
-    ) -> torch.Tensor:
-        """`inputs_embeds`: `(batch, length, dim)`, the tokens after those in `past_key_values`."""
-        if len(memories) != self.n_memories:
-            raise ValueError(f"the decoder attends to {self.n_memories} memories, but got {len(memories)}")
-        if past_key_values is not None and not isinstance(past_key_values, EncoderDecoderCache):
-            raise TypeError(f"past_key_values must be an EncoderDecoderCache (or None, to start one), "
-                            f"but got {type(past_key_values).__name__}")
-        length = inputs_embeds.shape[1]
-        past = past_key_values.get_seq_length() if past_key_values is not None else 0
-        if past + length > self.n_positions:
-            raise ValueError(f"decoding position {past + length - 1} is past n_positions={self.n_positions}")
-        positions = torch.arange(past, past + length, device=inputs_embeds.device)
-        hidden_states = self.dropout(inputs_embeds * self.embed_scale + self.position_embeddings(positions))
-        causal_mask = torch.ones(length, past + length, dtype=torch.bool, device=inputs_embeds.device)
-        causal_mask = causal_mask.tril(diagonal=past).unsqueeze(0)
-        for layer in self.layers:
-            hidden_states = layer(hidden_states, causal_mask, memories, past_key_values)
-        return hidden_states
-
-
-# Copied from crs_hf.models.layers.transformer.CRSGenerationEncoder with CRS->KGSF
-class KGSFGenerationEncoder:
-    """What `generate()` gets from `get_encoder()`: the head's `encode` method behind a `forward`.
-
-    `GenerationMixin.generate` encodes once per batch by calling `model.get_encoder()(input_ids=..., **kwargs)`.
-    Our encoding also runs the knowledge-graph encoders (the R-GCN over every entity), which live in the base
-    model, not in the text encoder, so the head's `encode` does the whole job; its outputs are then reused by
-    every decoding step instead of re-running the graph per token. Not an `nn.Module`: it owns no parameters.
-    """
-
-    main_input_name = "input_ids"
-
-    def __init__(self, encode: Callable):
-        self.forward = encode
-
-    def __call__(self, **kwargs):
-        return self.forward(**kwargs)
-
-
-# Copied from crs_hf.models.layers.copy.CRSCopyHead with CRS->KGSF
-class KGSFCopyHead(nn.Module):
-    """`copy_logits = Linear(Linear([entity_user; word_user; h_t])) * copy_mask`, added to the generation logits.
-
-    KGSF scores every vocabulary token from the decoder state joined with the entity and word user vectors, and
-    keeps the score only for tokens in `copy_mask` (KGSF's `copy_mask.npy`: the tokens that are knowledge-graph
-    words or item mentions); masked tokens get 0, not -inf, as in KGSF. The mask is a persistent `(vocab_size,)`
-    bool buffer, all True until `set_copy_mask` loads a dataset's.
-
-    Reads `config.token_emb_dim`, `config.vocab_size`.
-    """
-
-    def __init__(self, config):
-        super().__init__()
-        dim = config.token_emb_dim
-        self.copy_norm = nn.Linear(3 * dim, dim)
-        self.copy_output = nn.Linear(dim, config.vocab_size)
-        self.register_buffer("copy_mask", torch.ones(config.vocab_size, dtype=torch.bool))
-
-    def reset_parameters(self) -> None:
-        init.ones_(self.copy_mask)
-
-    @torch.no_grad()
-    def set_copy_mask(self, copy_mask: torch.Tensor) -> None:
-        copy_mask = torch.as_tensor(copy_mask)
-        if copy_mask.shape != self.copy_mask.shape:
-            raise ValueError(f"copy_mask must have shape {tuple(self.copy_mask.shape)} (vocab_size,), "
-                             f"but got {tuple(copy_mask.shape)}")
-        self.copy_mask.copy_(copy_mask.bool())
-
-    def forward(self, hidden_states: torch.Tensor, entity_user: torch.Tensor, word_user: torch.Tensor) -> torch.Tensor:
-        """`hidden_states`: `(batch, length, dim)`; user vectors `(batch, dim)`. Returns `(batch, length, vocab)`."""
-        length = hidden_states.shape[1]
-        users = [user.unsqueeze(1).expand(-1, length, -1) for user in (entity_user, word_user)]
-        copy_logits = self.copy_output(self.copy_norm(torch.cat([*users, hidden_states], dim=-1)))
-        return copy_logits * self.copy_mask
-
-
-# Copied from crs_hf.models.layers.loss.token_cross_entropy
-def token_cross_entropy(
-    logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: torch.Tensor | int | None = None
+def infomax_loss(
+    logits: torch.Tensor, entity_ids: torch.Tensor, pad_entity_id: int, target: str = "distribution"
 ) -> torch.Tensor:
-    """Cross-entropy of `(batch, length, vocab)` logits against `(batch, length)` labels, -100 ignored.
-
-    The mean over labelled tokens; with `num_items_in_batch` (the labelled tokens of every micro-batch of one
-    optimizer step, which `Trainer` passes), the sum divided by it, so gradient accumulation weighs every token
-    equally. Also right for log-probabilities (log_softmax leaves them unchanged).
-    """
-    loss = nn.functional.cross_entropy(
-        logits.float().flatten(0, 1), labels.flatten(), ignore_index=-100,
-        reduction="mean" if num_items_in_batch is None else "sum",
-    )
-    if num_items_in_batch is not None:
-        loss = loss / torch.as_tensor(num_items_in_batch, device=loss.device)
-    return loss
-
-
-def infomax_loss(logits: torch.Tensor, entity_ids: torch.Tensor, pad_entity_id: int) -> torch.Tensor:
-    """KGSF's mutual-information term as CRSLab computes it: the summed squared error between `(batch, n_entity)`
-    logits and the multi-hot vector of `entity_ids` (padding and negative ids ignored), divided by the number of
-    target entities; zero (and no gradient) when there is none, where CRSLab skipped the step."""
+    """KGSF's mutual-information term: the squared error between `(batch, n_entity)` logits and a target built
+    from `entity_ids` (padding and negative ids ignored, repeats counted once), summed over the whole batch, then
+    divided by the target's total weight; zero (and no gradient) when no row has an entity, where CRSLab skipped the
+    step. `target="distribution"` (CRSLab's `get_onehot`): each of a row's n entities weighs 1/n, so the sum is
+    divided by the number of rows with entities. `target="multi_hot"`: each weighs 1, and the sum is divided by the
+    number of (row, entity) targets."""
+    if target not in ("distribution", "multi_hot"):
+        raise ValueError(f"target must be 'distribution' or 'multi_hot', but got {target!r}")
     valid = (entity_ids != pad_entity_id) & (entity_ids >= 0)
-    target = torch.zeros_like(logits).scatter_(1, entity_ids.masked_fill(~valid, pad_entity_id), valid.to(logits.dtype))
-    count = target.sum()
-    return (logits.float() - target).pow(2).sum() / count.clamp(min=1) * (count > 0)
+    ids = entity_ids.masked_fill(~valid, pad_entity_id)
+    targets = torch.zeros_like(logits, dtype=torch.float).scatter_(1, ids, valid.float())  # multi-hot, repeats once
+    if target == "distribution":
+        targets = targets / targets.sum(dim=1, keepdim=True).clamp(min=1)
+    weight = targets.sum()
+    return (logits.float() - targets).pow(2).sum() / weight.clamp(min=1) * (weight > 0)  # weight is 0 or >= 1
 
 
 class KGSFGateLayer(nn.Module):
@@ -810,12 +197,12 @@ class KGSFConversationOutput(ModelOutput):
 
 # Modules whose `reset_parameters` holds an initialisation that `PreTrainedModel._init_weights` lacks.
 KGSF_INITIALIZED_LAYERS = (
-    KGSFCopyHead, KGSFEntityScorer, KGSFFeedForward, KGSFGraphConv, KGSFMultiHeadAttention, KGSFPositionEmbedding,
-    KGSFRelationalGraphConv, KGSFSelfAttentionPooling, KGSFTokenEmbedding, KGSFWordGraphEncoder,
+    CRSCopyHead, CRSEntityScorer, CRSFeedForward, CRSGraphConv, CRSMultiHeadAttention, CRSPositionEmbedding,
+    CRSRelationalGraphConv, CRSSelfAttentionPooling, CRSTokenEmbedding, CRSWordGraphEncoder,
 )
 
 
-class KGSFPreTrainedModel(PreTrainedModel):
+class KGSFPreTrainedModel(CRSPreTrainedModel):
     config_class = KGSFConfig
     base_model_prefix = "model"
     main_input_name = "context_entities"
@@ -839,10 +226,10 @@ class KGSFModel(KGSFPreTrainedModel):
 
     def __init__(self, config: KGSFConfig):
         super().__init__(config)
-        self.entity_encoder = KGSFEntityGraphEncoder(config)
-        self.word_encoder = KGSFWordGraphEncoder(config)
-        self.entity_attention = KGSFSelfAttentionPooling(config)
-        self.word_attention = KGSFSelfAttentionPooling(config)
+        self.entity_encoder = CRSEntityGraphEncoder(config)
+        self.word_encoder = CRSWordGraphEncoder(config)
+        self.entity_attention = CRSSelfAttentionPooling(config)
+        self.word_attention = CRSSelfAttentionPooling(config)
         self.gate = KGSFGateLayer(config)
         self.post_init()
 
@@ -879,7 +266,7 @@ class KGSFForPretraining(KGSFPreTrainedModel):
         super().__init__(config)
         self.model = KGSFModel(config)
         self.infomax_norm = nn.Linear(config.kg_emb_dim, config.kg_emb_dim)
-        self.infomax_scorer = KGSFEntityScorer(config, None)
+        self.infomax_scorer = CRSEntityScorer(config, None)
         self.post_init()
 
     def forward(self, context_words: torch.LongTensor, entity_labels: torch.LongTensor | None = None
@@ -892,7 +279,9 @@ class KGSFForPretraining(KGSFPreTrainedModel):
         """
         outputs = self.model(context_words=context_words)
         logits = self.infomax_scorer(self.infomax_norm(outputs.word_user_embedding), outputs.entity_embeddings)
-        loss = None if entity_labels is None else infomax_loss(logits, entity_labels, self.config.pad_entity_id)
+        loss = None
+        if entity_labels is not None:
+            loss = infomax_loss(logits, entity_labels, self.config.pad_entity_id, self.config.infomax_target)
         return KGSFPretrainingOutput(loss=loss, infomax_logits=logits)
 
 
@@ -903,8 +292,8 @@ class KGSFForRecommendation(KGSFPreTrainedModel):
         super().__init__(config)
         self.model = KGSFModel(config)
         self.infomax_norm = nn.Linear(config.kg_emb_dim, config.kg_emb_dim)
-        self.infomax_scorer = KGSFEntityScorer(config, None)
-        self.item_scorer = KGSFEntityScorer(config, config.item_ids)
+        self.infomax_scorer = CRSEntityScorer(config, None)
+        self.item_scorer = CRSEntityScorer(config, config.item_ids)
         self.post_init()
 
     def forward(
@@ -925,7 +314,8 @@ class KGSFForRecommendation(KGSFPreTrainedModel):
         outputs = self.model(context_entities, context_words)
         rec_logits = self.item_scorer(outputs.user_embedding, outputs.entity_embeddings)
         infomax_logits = self.infomax_scorer(self.infomax_norm(outputs.word_user_embedding), outputs.entity_embeddings)
-        info_loss = infomax_loss(infomax_logits, context_entities, self.config.pad_entity_id)
+        info_loss = infomax_loss(infomax_logits, context_entities, self.config.pad_entity_id,
+                                 self.config.infomax_target)
         loss = rec_loss = None
         if rec_labels is not None:
             rec_loss = nn.functional.cross_entropy(rec_logits.float(), rec_labels, ignore_index=-100)
@@ -944,14 +334,14 @@ class KGSFForConversation(KGSFPreTrainedModel, GenerationMixin):
     def __init__(self, config: KGSFConfig):
         super().__init__(config)
         self.model = KGSFModel(config)
-        self.embed_tokens = KGSFTokenEmbedding(config)
-        self.conv_encoder = KGSFTransformerEncoder(config)
+        self.embed_tokens = CRSTokenEmbedding(config)
+        self.conv_encoder = CRSTransformerEncoder(config)
         self.conv_entity_norm = nn.Linear(config.kg_emb_dim, config.token_emb_dim)
         self.conv_entity_attn_norm = nn.Linear(config.kg_emb_dim, config.token_emb_dim)
         self.conv_word_norm = nn.Linear(config.kg_emb_dim, config.token_emb_dim)
         self.conv_word_attn_norm = nn.Linear(config.kg_emb_dim, config.token_emb_dim)
-        self.conv_decoder = KGSFTransformerDecoder(config, n_memories=3)  # entities, words, context (KGSF's order)
-        self.copy_head = KGSFCopyHead(config)
+        self.conv_decoder = CRSTransformerDecoder(config, n_memories=3)  # entities, words, context (KGSF's order)
+        self.copy_head = CRSCopyHead(config)
         self.post_init()
 
     @classmethod
@@ -968,8 +358,8 @@ class KGSFForConversation(KGSFPreTrainedModel, GenerationMixin):
         """Which tokens the copy mechanism may score: a `(vocab_size,)` bool tensor (KGSF's `copy_mask.npy`)."""
         self.copy_head.set_copy_mask(copy_mask)
 
-    def get_encoder(self) -> KGSFGenerationEncoder:
-        return KGSFGenerationEncoder(self.encode)
+    def get_encoder(self) -> CRSGenerationEncoder:
+        return CRSGenerationEncoder(self.encode)
 
     def encode(
         self,

@@ -1,9 +1,7 @@
-"""Layers shared by the crs_hf models, kept once here.
+"""Layers shared by the crs_hf models, kept once here and imported by every modeling file that uses them.
 
-The models load with `trust_remote_code=True` where crs_hf is not installed, so each of KBRD, KGSF and ReDial keeps
-`# Copied from crs_hf.models.layers.<module>.<Name>` copies of what it uses in its own modeling file (this package
-is where the layers are written, tested and benchmarked);
-`python -m crs_hf.models.check_copies` checks them (and `--fix` rewrites them).
+Checkpoints load through the library (`import crs_hf`), so no modeling file keeps copies of these; see
+`crs_hf.models.modeling_utils` for what a checkpoint says where crs_hf is not installed.
 """
 
 from .attention import CRSSelfAttentionPooling

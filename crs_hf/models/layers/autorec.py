@@ -12,21 +12,23 @@ ACTIVATIONS = {"identity": nn.Identity, "sigmoid": nn.Sigmoid, "relu": nn.ReLU}
 
 
 class CRSAutoRec(nn.Module):
-    """`scores = g(W_out f(... f(W_in x + b)))`, with `x` the multi-hot vector of the context entities.
+    """`scores = g(W_out f(... f(W_in x + b)))`, with `x` the vector of the context entities.
 
-    `W_in x` is computed as a sum of embedding rows (`nn.EmbeddingBag`), which equals CRSLab's `nn.Linear` over an
-    `(n_entity,)` multi-hot vector without building it; repeated ids count once, padding not at all. The output
-    covers the item catalogue (`config.item_ids`, or every entity when it is None).
+    With `config.autorec_input="mean"` (CRSLab), `x` gives each of a context's n distinct entities 1/n (CRSLab's
+    `get_onehot`); with `"sum"`, 1 (a multi-hot vector). `W_in x` is computed as the mean or sum of embedding rows
+    (`nn.EmbeddingBag`), which equals CRSLab's `nn.Linear` over an `(n_entity,)` vector without building it;
+    repeated ids count once, padding not at all, and a context without entities gives `x = 0`. The output covers the
+    item catalogue (`config.item_ids`, or every entity when it is None).
 
     Reads `config.n_entity`, `config.pad_entity_id`, `config.n_items`, `config.autorec_layer_sizes`,
-    `config.autorec_f`, `config.autorec_g`.
+    `config.autorec_input`, `config.autorec_f`, `config.autorec_g`.
     """
 
     def __init__(self, config):
         super().__init__()
         sizes = config.autorec_layer_sizes
         self.pad_entity_id = config.pad_entity_id
-        self.entity_embeddings = nn.EmbeddingBag(config.n_entity, sizes[0], mode="sum",
+        self.entity_embeddings = nn.EmbeddingBag(config.n_entity, sizes[0], mode=config.autorec_input,
                                                  padding_idx=config.pad_entity_id)
         self.input_bias = nn.Parameter(torch.empty(sizes[0]))
         self.hidden_layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))

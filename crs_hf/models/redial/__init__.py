@@ -27,7 +27,8 @@ CRS_MODEL = CRSModelSpec(
         "the item placeholder is a vocabulary token (`config.item_token_id`) instead of an extra class "
         "`vocab_size`, so generated ids stay tokenizer ids",
         "AutoRec scores the item catalogue, and its output activation defaults to identity "
-        "(see `ReDialConfig.autorec_g`)",
+        "(see `ReDialConfig.autorec_g`); its input is CRSLab's mean of the mentioned entities (`autorec_input`, "
+        "`\"sum\"` for a multi-hot input)",
     ),
     stages_share_weights=False,  # the recommender and the conversation model share no weights, as in CRSLab
 )

@@ -4,10 +4,6 @@ Two separate models, as in CRSLab: [`ReDialForRecommendation`], an AutoRec over 
 context that scores the item catalogue, and [`ReDialForConversation`], a hierarchical recurrent encoder-decoder
 (HRED, the base [`ReDialModel`]) whose decoder has ReDial's switch between words and an item placeholder token.
 
-This file is self-contained (no `crs_hf` import), as KBRD's is, so that a checkpoint saved after
-`register_for_auto_class()` loads with `trust_remote_code=True` where crs_hf is not installed; the blocks marked
-`# Copied from` are kept equal to `crs_hf/models/layers` by `python -m crs_hf.models.check_copies`.
-
 Differences from CRSLab: see `CRS_MODEL.differences_from_crslab` in this folder's `__init__.py` (the model card
 lists them).
 """
@@ -18,173 +14,21 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
-from transformers import GenerationMixin, PreTrainedModel
-from transformers import initialization as init
+from transformers import GenerationMixin
 from transformers.utils import ModelOutput, logging
+
+from crs_hf.models.layers import (
+    CRSAutoRec,
+    CRSHierarchicalEncoder,
+    init_gru_,
+    prepare_decoder_inputs,
+    token_cross_entropy,
+)
+from crs_hf.models.modeling_utils import CRSPreTrainedModel
 
 from .configuration_redial import ReDialConfig
 
 logger = logging.get_logger(__name__)
-
-
-# Copied from crs_hf.models.layers.hred.init_gru_
-def init_gru_(gru: nn.GRU) -> None:
-    """PyTorch's own GRU initialisation, U(-1/sqrt(hidden), 1/sqrt(hidden)), through `transformers.initialization`
-    so that weights loaded from a checkpoint are left alone (`PreTrainedModel._init_weights` skips GRUs)."""
-    bound = gru.hidden_size**-0.5
-    for parameter in gru.parameters():
-        init.uniform_(parameter, -bound, bound)
-
-
-# Copied from crs_hf.models.layers.hred.CRSHierarchicalEncoder with CRS->ReDial
-class ReDialHierarchicalEncoder(nn.Module):
-    """Token embeddings, a bidirectional utterance GRU and a context GRU, as in Li et al. (NeurIPS 2018) / CRSLab.
-
-    The input is the dialog context as a `(batch, n_utterances, utterance_length)` grid of token ids, padded with
-    `pad_token_id` in both directions; empty utterances (all padding) get a zero vector and a context without
-    any utterance a zero state. Utterances are packed, so padding never enters a GRU.
-
-    Reads `config.vocab_size`, `config.embedding_dim`, `config.pad_token_id`, `config.utterance_encoder_hidden_size`,
-    `config.dialog_encoder_hidden_size`, `config.dialog_encoder_num_layers`, `config.dropout`.
-    """
-
-    def __init__(self, config):
-        super().__init__()
-        self.pad_token_id = config.pad_token_id
-        self.embed_tokens = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_token_id)
-        self.utterance_encoder = nn.GRU(config.embedding_dim, config.utterance_encoder_hidden_size,
-                                        batch_first=True, bidirectional=True)
-        self.context_encoder = nn.GRU(2 * config.utterance_encoder_hidden_size, config.dialog_encoder_hidden_size,
-                                      num_layers=config.dialog_encoder_num_layers, batch_first=True)
-        self.dropout = nn.Dropout(config.dropout)
-
-    def reset_parameters(self) -> None:
-        """N(0, 1) token embeddings (CRSLab's `nn.Embedding` default) with a zero padding row; PyTorch's GRU init."""
-        weight = self.embed_tokens.weight
-        init.normal_(weight, mean=0.0, std=1.0)
-        if not getattr(weight, "_is_hf_initialized", False):
-            init.zeros_(weight[self.pad_token_id])
-        init_gru_(self.utterance_encoder)
-        init_gru_(self.context_encoder)
-
-    def forward(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Returns `utterance_states` `(batch, n_utterances, 2 * utterance_hidden)` and `context_state`
-        `(batch, dialog_hidden)`."""
-        if input_ids.dim() != 3:
-            raise ValueError(f"input_ids must be (batch, n_utterances, utterance_length), "
-                             f"but got {tuple(input_ids.shape)}")
-        batch, n_utterances, _ = input_ids.shape
-        lengths = (input_ids != self.pad_token_id).sum(-1)  # (batch, n_utterances)
-        flat_lengths = lengths.flatten()
-        nonempty = flat_lengths > 0
-        embedded = self.dropout(self.embed_tokens(input_ids.flatten(0, 1)[nonempty]))
-        utterance_states = embedded.new_zeros(batch * n_utterances, 2 * self.utterance_encoder.hidden_size)
-        if embedded.shape[0]:
-            packed = pack_padded_sequence(embedded, flat_lengths[nonempty].cpu(), batch_first=True,
-                                          enforce_sorted=False)
-            _, final = self.utterance_encoder(packed)  # (2 directions, n, hidden)
-            utterance_states[nonempty] = self.dropout(torch.cat([final[-2], final[-1]], dim=-1))
-        utterance_states = utterance_states.view(batch, n_utterances, -1)
-
-        # the dialog runs up to its last non-empty utterance
-        dialog_lengths = (torch.arange(1, n_utterances + 1, device=input_ids.device) * (lengths > 0)).amax(-1)
-        context_state = utterance_states.new_zeros(batch, self.context_encoder.hidden_size)
-        has_context = dialog_lengths > 0
-        if has_context.any():
-            packed = pack_padded_sequence(utterance_states[has_context], dialog_lengths[has_context].cpu(),
-                                          batch_first=True, enforce_sorted=False)
-            _, final = self.context_encoder(packed)  # (num_layers, n, hidden)
-            context_state[has_context] = self.dropout(final[-1])
-        return utterance_states, context_state
-
-
-# A constant of crs_hf/models/layers/autorec.py (check_copies compares classes and functions only).
-ACTIVATIONS = {"identity": nn.Identity, "sigmoid": nn.Sigmoid, "relu": nn.ReLU}
-
-
-# Copied from crs_hf.models.layers.autorec.CRSAutoRec with CRS->ReDial
-class ReDialAutoRec(nn.Module):
-    """`scores = g(W_out f(... f(W_in x + b)))`, with `x` the multi-hot vector of the context entities.
-
-    `W_in x` is computed as a sum of embedding rows (`nn.EmbeddingBag`), which equals CRSLab's `nn.Linear` over an
-    `(n_entity,)` multi-hot vector without building it; repeated ids count once, padding not at all. The output
-    covers the item catalogue (`config.item_ids`, or every entity when it is None).
-
-    Reads `config.n_entity`, `config.pad_entity_id`, `config.n_items`, `config.autorec_layer_sizes`,
-    `config.autorec_f`, `config.autorec_g`.
-    """
-
-    def __init__(self, config):
-        super().__init__()
-        sizes = config.autorec_layer_sizes
-        self.pad_entity_id = config.pad_entity_id
-        self.entity_embeddings = nn.EmbeddingBag(config.n_entity, sizes[0], mode="sum",
-                                                 padding_idx=config.pad_entity_id)
-        self.input_bias = nn.Parameter(torch.empty(sizes[0]))
-        self.hidden_layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        self.output = nn.Linear(sizes[-1], config.n_items)
-        self.f, self.g = ACTIVATIONS[config.autorec_f](), ACTIVATIONS[config.autorec_g]()
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """`nn.Linear`'s default for the input layer, U(-1/sqrt(n_entity), 1/sqrt(n_entity))."""
-        bound = self.entity_embeddings.num_embeddings**-0.5
-        init.uniform_(self.entity_embeddings.weight, -bound, bound)
-        init.uniform_(self.input_bias, -bound, bound)
-
-    def forward(self, context_entities: torch.Tensor) -> torch.Tensor:
-        """`context_entities`: `(batch, length)` entity ids padded with `pad_entity_id`. Returns `(batch, n_items)`."""
-        ids, _ = context_entities.sort(dim=-1)
-        repeated = torch.zeros_like(ids, dtype=torch.bool)
-        repeated[:, 1:] = ids[:, 1:] == ids[:, :-1]
-        hidden = self.f(self.entity_embeddings(ids.masked_fill(repeated, self.pad_entity_id)) + self.input_bias)
-        for layer in self.hidden_layers:
-            hidden = self.f(layer(hidden))
-        return self.g(self.output(hidden))
-
-
-# Copied from crs_hf.models.layers.transformer.shift_tokens_right
-def shift_tokens_right(labels: torch.Tensor, pad_token_id: int, decoder_start_token_id: int) -> torch.Tensor:
-    """Teacher forcing input: `[start] + labels[:-1]`, with the ignored label -100 read as padding."""
-    shifted = labels.new_full(labels.shape, pad_token_id)
-    shifted[:, 1:] = labels[:, :-1]
-    shifted[:, 0] = decoder_start_token_id
-    return shifted.masked_fill(shifted == -100, pad_token_id)
-
-
-# Copied from crs_hf.models.layers.transformer.prepare_decoder_inputs
-def prepare_decoder_inputs(
-    config, decoder_input_ids: torch.Tensor | None, labels: torch.Tensor | None, use_cache: bool | None
-) -> tuple[torch.Tensor, bool]:
-    """The decoder input of a conversation head's forward (default: `labels` shifted right) and whether to cache
-    (default: `config.use_cache` when decoding without labels)."""
-    if decoder_input_ids is None:
-        if labels is None:
-            raise ValueError("the conversation heads need decoder_input_ids or labels (the response to learn)")
-        decoder_input_ids = shift_tokens_right(labels, config.pad_token_id, config.decoder_start_token_id)
-    if use_cache is None:
-        use_cache = config.use_cache and labels is None
-    return decoder_input_ids, use_cache
-
-
-# Copied from crs_hf.models.layers.loss.token_cross_entropy
-def token_cross_entropy(
-    logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: torch.Tensor | int | None = None
-) -> torch.Tensor:
-    """Cross-entropy of `(batch, length, vocab)` logits against `(batch, length)` labels, -100 ignored.
-
-    The mean over labelled tokens; with `num_items_in_batch` (the labelled tokens of every micro-batch of one
-    optimizer step, which `Trainer` passes), the sum divided by it, so gradient accumulation weighs every token
-    equally. Also right for log-probabilities (log_softmax leaves them unchanged).
-    """
-    loss = nn.functional.cross_entropy(
-        logits.float().flatten(0, 1), labels.flatten(), ignore_index=-100,
-        reduction="mean" if num_items_in_batch is None else "sum",
-    )
-    if num_items_in_batch is not None:
-        loss = loss / torch.as_tensor(num_items_in_batch, device=loss.device)
-    return loss
 
 
 class ReDialDecoderCache:
@@ -289,10 +133,10 @@ class ReDialConversationOutput(ModelOutput):
 
 
 # Modules whose `reset_parameters` holds an initialisation that `PreTrainedModel._init_weights` lacks.
-REDIAL_INITIALIZED_LAYERS = (ReDialAutoRec, ReDialHierarchicalEncoder, ReDialSwitchingDecoder)
+REDIAL_INITIALIZED_LAYERS = (CRSAutoRec, CRSHierarchicalEncoder, ReDialSwitchingDecoder)
 
 
-class ReDialPreTrainedModel(PreTrainedModel):
+class ReDialPreTrainedModel(CRSPreTrainedModel):
     config_class = ReDialConfig
     base_model_prefix = "model"
 
@@ -307,7 +151,7 @@ class ReDialModel(ReDialPreTrainedModel):
 
     def __init__(self, config: ReDialConfig):
         super().__init__(config)
-        self.encoder = ReDialHierarchicalEncoder(config)
+        self.encoder = CRSHierarchicalEncoder(config)
         self.post_init()
 
     def get_input_embeddings(self) -> nn.Embedding:
@@ -342,7 +186,7 @@ class ReDialForRecommendation(ReDialPreTrainedModel):
 
     def __init__(self, config: ReDialConfig):
         super().__init__(config)
-        self.autorec = ReDialAutoRec(config)
+        self.autorec = CRSAutoRec(config)
         self.post_init()
 
     def forward(self, context_entities: torch.LongTensor, rec_labels: torch.LongTensor | None = None

@@ -1,0 +1,138 @@
+"""How a saved crs_hf checkpoint loads: through the library where crs_hf is installed, and with one line saying
+`pip install crs-hf` where it is not (see `crs_hf.models.modeling_utils`).
+
+Every head of every model is saved once (a module-scoped fixture) and loaded back in two fresh interpreters, one
+with crs_hf and one without, so the whole file costs two interpreter starts.
+"""
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import test_models_kbrd
+import test_models_kgsf
+import test_models_redial
+import torch
+import transformers
+from models_common import ReloadCase, check_reloads_in_fresh_process, load_without_crs_hf
+from transformers.utils import hub
+
+from crs_hf.models import (
+    KBRDForConversation,
+    KBRDForRecommendation,
+    KGSFForConversation,
+    KGSFForPretraining,
+    KGSFForRecommendation,
+    ReDialForConversation,
+    ReDialForRecommendation,
+)
+from crs_hf.models.modeling_utils import LOADER_MODULE, loader_source
+
+HEADS = (
+    (test_models_kbrd.KBRDModelTester, KBRDForRecommendation, "rec_logits"),
+    (test_models_kbrd.KBRDModelTester, KBRDForConversation, "logits"),
+    (test_models_kgsf.KGSFModelTester, KGSFForPretraining, "infomax_logits"),
+    (test_models_kgsf.KGSFModelTester, KGSFForRecommendation, "rec_logits"),
+    (test_models_kgsf.KGSFModelTester, KGSFForConversation, "logits"),
+    (test_models_redial.ReDialModelTester, ReDialForRecommendation, "rec_logits"),
+    (test_models_redial.ReDialModelTester, ReDialForConversation, "logits"),
+)
+
+
+def reload_cases() -> list[ReloadCase]:
+    cases = []
+    for tester_class, model_class, output in HEADS:
+        tester = tester_class()
+        model = tester.create_model(model_class)  # with the graphs loaded: buffers of the checkpoint
+        if model_class is KGSFForConversation:
+            model.set_copy_mask(torch.arange(model.config.vocab_size) % 3 != 0)
+        cases.append(ReloadCase(model, tester.inputs(model_class), output))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory) -> list[dict]:
+    """Every head saved and reloaded in a fresh interpreter with crs_hf (the reload's checks run there)."""
+    tmp_path = tmp_path_factory.mktemp("with_crs_hf")
+    return check_reloads_in_fresh_process(tmp_path, reload_cases())
+
+
+def test_checkpoints_reload_in_a_fresh_process_with_identical_outputs(saved):
+    # the checks ran in the fixture's interpreter: AutoModel gives the base class, the task Auto class (or the head
+    # class) the head with identical outputs and greedy generation, with and without trust_remote_code=True
+    assert len(saved) == len(HEADS)
+
+
+def test_checkpoint_holds_the_loader_and_its_auto_map(saved):
+    for record in saved:
+        folder = Path(record["dir"])
+        config = transformers.AutoConfig.from_pretrained(folder)
+        assert json.loads((folder / "config.json").read_text())["auto_map"] == {
+            "AutoConfig": f"{LOADER_MODULE}.{type(config).__name__}"}
+        assert (folder / f"{LOADER_MODULE}.py").read_text() == loader_source(config)
+        assert not list(folder.glob("modeling_*.py"))  # no modeling file is copied: it loads through the library
+
+
+def test_without_crs_hf_loading_fails_with_one_line_to_pip_install(saved, tmp_path):
+    results = load_without_crs_hf(tmp_path, saved)
+    assert len(results) == sum(3 if r["loader"].startswith("transformers.") else 2 for r in saved) * 2
+    for result in results:
+        kind, message = result["error"]
+        where = (result["dir"], result["auto_class"], result["trust_remote_code"])
+        if result["trust_remote_code"]:
+            # the checkpoint's loader runs and says what to install, in one line
+            assert (kind, message) == ("ImportError", f"{result['model_type']} is a crs_hf model: pip install crs-hf"), where
+        else:
+            # transformers' own message wins: it may not run the checkpoint's code, and asks for trust_remote_code
+            # (instead of "model type not recognized ... upgrade transformers", as a checkpoint without auto_map gets)
+            assert kind == "ValueError", where
+            assert f"The repository {result['dir']} contains custom code which must be executed" in message, where
+            assert message.endswith("Please pass the argument `trust_remote_code=True` to allow custom code to be run.")
+
+
+def test_saving_keeps_the_in_memory_config_as_it_was(tmp_path):
+    tester = test_models_kbrd.KBRDModelTester()
+    model = tester.create_model(KBRDForRecommendation)
+    model.save_pretrained(tmp_path / "first")
+    assert "auto_map" not in model.config.to_dict()  # set for the save only
+    loaded = KBRDForRecommendation.from_pretrained(tmp_path / "first")
+    loaded.config.auto_map = {"AutoConfig": "elsewhere.Config"}  # e.g. a stale entry
+    loaded.save_pretrained(tmp_path / "second")
+    assert json.loads((tmp_path / "second" / "config.json").read_text())["auto_map"]["AutoConfig"].startswith(
+        LOADER_MODULE)
+    assert loaded.config.auto_map == {"AutoConfig": "elsewhere.Config"}
+
+
+class RecordingHub:
+    """Stands in for `hf_api()`: records the files of each commit (read while they still exist)."""
+
+    def __init__(self):
+        self.commits = []
+
+    def create_repo(self, repo_id, **kwargs):
+        return SimpleNamespace(repo_id=repo_id)
+
+    def create_commit(self, repo_id, operations, **kwargs):
+        self.commits.append({op.path_in_repo: open(op.path_or_fileobj, "rb").read() for op in operations})
+
+
+class EmptyCard:
+    def save(self, path):
+        Path(path).write_text("")
+
+
+@pytest.mark.parametrize("how", ["push_to_hub", "save_pretrained"])
+def test_pushing_uploads_the_loader(tmp_path, monkeypatch, how):
+    recording = RecordingHub()
+    for module in (hub, transformers.modeling_utils):
+        monkeypatch.setattr(module, "hf_api", lambda: recording, raising=False)
+        monkeypatch.setattr(module, "create_and_tag_model_card", lambda *args, **kwargs: EmptyCard(), raising=False)
+    model = test_models_kbrd.KBRDModelTester().create_model(KBRDForRecommendation)
+    if how == "push_to_hub":
+        model.push_to_hub("user/kbrd")
+    else:
+        model.save_pretrained(tmp_path / "kbrd", push_to_hub=True, repo_id="user/kbrd")
+    (files,) = recording.commits
+    assert files[f"{LOADER_MODULE}.py"].decode() == loader_source(model.config)
+    assert json.loads(files["config.json"])["auto_map"] == {"AutoConfig": f"{LOADER_MODULE}.KBRDConfig"}
