@@ -127,3 +127,63 @@ KGSF = """\
     pages = "1006--1014",
 }
 """
+
+TEXTCNN = """\
+@inproceedings{kim-2014-convolutional,
+    title = "Convolutional Neural Networks for Sentence Classification",
+    author = "Kim, Yoon",
+    booktitle = "Proceedings of the 2014 Conference on Empirical Methods in Natural Language Processing (EMNLP)",
+    year = "2014",
+    publisher = "Association for Computational Linguistics",
+    url = "https://aclanthology.org/D14-1181",
+    doi = "10.3115/v1/D14-1181",
+    pages = "1746--1751",
+}
+"""
+
+RGCN = """\
+@inproceedings{schlichtkrull2018modeling,
+    title = "Modeling Relational Data with Graph Convolutional Networks",
+    author = "Schlichtkrull, Michael and Kipf, Thomas N. and Bloem, Peter and van den Berg, Rianne and Titov, Ivan and Welling, Max",
+    booktitle = "The Semantic Web: 15th International Conference, ESWC 2018",
+    year = "2018",
+    publisher = "Springer",
+    doi = "10.1007/978-3-319-93417-4_38",
+    pages = "593--607",
+}
+"""
+
+BERT = """\
+@inproceedings{devlin-etal-2019-bert,
+    title = "{BERT}: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+    author = "Devlin, Jacob and Chang, Ming-Wei and Lee, Kenton and Toutanova, Kristina",
+    booktitle = "Proceedings of the 2019 Conference of the North {A}merican Chapter of the Association for Computational Linguistics: Human Language Technologies (NAACL-HLT)",
+    year = "2019",
+    publisher = "Association for Computational Linguistics",
+    url = "https://aclanthology.org/N19-1423",
+    doi = "10.18653/v1/N19-1423",
+    pages = "4171--4186",
+}
+"""
+
+GRU4REC = """\
+@inproceedings{hidasi2016session,
+    title = "Session-based Recommendations with Recurrent Neural Networks",
+    author = "Hidasi, Balázs and Karatzoglou, Alexandros and Baltrunas, Linas and Tikk, Domonkos",
+    booktitle = "4th International Conference on Learning Representations (ICLR 2016)",
+    year = "2016",
+    url = "https://arxiv.org/abs/1511.06939",
+}
+"""
+
+SASREC = """\
+@inproceedings{kang2018self,
+    title = "Self-Attentive Sequential Recommendation",
+    author = "Kang, Wang-Cheng and McAuley, Julian",
+    booktitle = "2018 IEEE International Conference on Data Mining (ICDM)",
+    year = "2018",
+    publisher = "IEEE",
+    doi = "10.1109/ICDM.2018.00035",
+    pages = "197--206",
+}
+"""

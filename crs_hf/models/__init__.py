@@ -25,9 +25,15 @@ from .kgsf import (
 from .redial import ReDialConfig, ReDialForConversation, ReDialForRecommendation, ReDialModel, ReDialPreTrainedModel
 
 MODEL_FOLDERS = (  # one line per model: the folder under crs_hf/models whose __init__.py declares CRS_MODEL
+    "bert",
     "kbrd",
     "kgsf",
     "redial",
+    "rgcn",
+    "textcnn",
+    "popularity",
+    "gru4rec",
+    "sasrec",
 )
 
 
