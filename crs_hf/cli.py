@@ -197,7 +197,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:  # every later argument is the training script's (argparse would claim --config)
+        args = argparse.Namespace(func=cmd_train, arguments=argv[1:], progress=True)
+    else:
+        args = make_parser().parse_args(argv)
     if not args.progress:
         import datasets
 

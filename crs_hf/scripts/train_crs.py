@@ -92,8 +92,8 @@ class ScriptArguments:
 
 @dataclass
 class ModelArguments:
-    model_type: str = field(default="crs_kbrd", metadata={"help": "Model (`crs-hf models`).",
-                                                          "choices": sorted(CRS_MODELS)})
+    model_type: str | None = field(default=None, metadata={"help": "Model (`crs-hf models` lists them).",
+                                                           "choices": sorted(CRS_MODELS)})
     model_name_or_path: str | None = field(default=None, metadata={"help": "Start from this checkpoint."})
     backbone_name_or_path: str | None = field(default=None, metadata={
         "help": "Models built on a pretrained encoder (e.g. crs_bert): its Hub id or folder, e.g. bert-base-uncased."})
@@ -337,6 +337,8 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
          recipe: str | None = None) -> dict:
     """Trains one stage, evaluates it on the test split, writes the outputs; returns the test metrics."""
     set_seed(training_args.seed)
+    if model_args.model_type is None:
+        raise CRSHFError("no model_type; `crs-hf models` lists them")
     spec = get_model_spec(model_args.model_type)
     head, stage = stage_head(spec, training_args.stage), training_args.stage
     data = prepare_stage(script_args, model_args, training_args, head)
@@ -389,6 +391,8 @@ def run_stages(stages: list[tuple], recipe: str | None = None) -> dict[str, dict
     if len(set(names)) != len(names):
         raise CRSHFError(f"recipe {recipe}: each stage may appear once, got {names}")
     for _, model_args, training_args in stages:
+        if model_args.model_type is None:
+            raise CRSHFError(f"recipe {recipe}: no model_type; `crs-hf models` lists them")
         stage_head(get_model_spec(model_args.model_type), training_args.stage)
     results, previous = {}, None
     for index, (script_args, model_args, training_args) in enumerate(stages):
