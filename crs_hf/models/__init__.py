@@ -32,6 +32,7 @@ MODEL_FOLDERS = (  # one line per model: the folder under crs_hf/models whose __
     "rgcn",
     "textcnn",
     "popularity",
+    "context_copy",
     "gru4rec",
     "sasrec",
 )
