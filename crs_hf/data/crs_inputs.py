@@ -131,9 +131,18 @@ class ContextEncoding:
                               else utterances[-self.max_utterances :])
             return [self.tokens(u)[: self.max_tokens] for u in utterances]
         separator = [self.tokenizer.eos_token_id] if self.utterance_separator == "eos" else []
-        budget = self.max_tokens - (self.tokenizer.num_special_tokens_to_add() if self.special_tokens else 0)
+        prefix, suffix = self._special_tokens() if self.special_tokens else ([], [])
+        budget = self.max_tokens - len(prefix) - len(suffix)
         ids = [t for u in utterances for t in self.tokens(u) + separator][-budget:] if budget > 0 else []
-        return self.tokenizer.build_inputs_with_special_tokens(ids) if self.special_tokens else ids
+        return prefix + ids + suffix
+
+    def _special_tokens(self) -> tuple[list[int], list[int]]:
+        """The ids the tokenizer puts before and after a text (BERT: `[CLS]` and `[SEP]`), read from how it encodes
+        an empty text: a leading CLS/BOS id is the prefix, the rest the suffix."""
+        specials = self.tokenizer("", add_special_tokens=True)["input_ids"]
+        starts = {self.tokenizer.cls_token_id, self.tokenizer.bos_token_id} - {None}
+        head = 1 if specials and specials[0] in starts else 0
+        return specials[:head], specials[head:]
 
 
 def _entity_ids(vocab: CRSVocabulary, names: list[str]) -> list[int]:
