@@ -37,6 +37,9 @@ def recipe_for(model_type: str) -> str:
 
 def run(model_type: str, args: argparse.Namespace) -> dict:
     output_dir = Path(args.output_dir) / model_type
+    if args.reuse and (output_dir / "test_results.json").is_file():  # a finished run of the same command
+        metrics = json.loads((output_dir / "test_results.json").read_text())
+        return {key.removeprefix("test_"): value for key, value in metrics.items()}
     overrides = ["--config", recipe_for(model_type), "--model_type", model_type, "--stage", "rec",
                  "--use_sample", "false", "--data_dir", args.data_dir, "--dataset_name", args.dataset_name,
                  "--split_dialogs", "true", "--config_overrides", "", "--output_dir", str(output_dir),
@@ -64,7 +67,8 @@ def table(results: dict[str, dict], n_test: int, args: argparse.Namespace) -> st
     return "\n".join([
         f"{args.dataset_name}, `{os.path.basename(os.path.normpath(args.data_dir))}` first split, 80/10/10 by dialog; "
         f"{n_test:,} test samples; {args.max_steps} steps, lr {args.learning_rate}, batch 64, each model at its "
-        f"default sizes. Written by `python examples/rec_results.py` ({json.dumps(vars(args))}).",
+        f"default sizes. Written by `python examples/rec_results.py` "
+        f"({json.dumps({k: v for k, v in vars(args).items() if k not in ('reuse', 'readme', 'models')})}).",
         "", "CRSLab's protocol (every gold item, mentioned or not):", "", header, rule, *rows(""),
         "", "Gold items not mentioned before, mentioned items masked (`*_new`):", "", header, rule, *rows("_new"),
     ])
@@ -80,6 +84,7 @@ def main() -> None:
     parser.add_argument("--backbone", help="the pretrained encoder of crs_bert (a Hub id or a folder)")
     parser.add_argument("--models", nargs="+", help="model types (default: every model with a rec head)")
     parser.add_argument("--readme", help="replace the table between the rec-results markers of this file")
+    parser.add_argument("--reuse", action="store_true", help="keep the models already run into --output_dir")
     args = parser.parse_args()
     models = args.models or [t for t, spec in sorted(CRS_MODELS.items()) if spec.head("rec") is not None
                              and ("backbone" not in spec.side_data("rec") or args.backbone)]
