@@ -10,9 +10,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import test_models_bert
+import test_models_context_copy
+import test_models_gru4rec
 import test_models_kbrd
 import test_models_kgsf
+import test_models_popularity
 import test_models_redial
+import test_models_rgcn
+import test_models_sasrec
+import test_models_textcnn
 import torch
 import transformers
 from models_common import ReloadCase, check_reloads_in_fresh_process, load_without_crs_hf
@@ -40,8 +47,21 @@ HEADS = (
 )
 
 
+REC_TESTS = (  # the recommenders of CRSLab's list, from their tests' model testers
+    test_models_popularity.TestPopularity, test_models_context_copy.TestContextCopy, test_models_gru4rec.TestGRU4Rec,
+    test_models_sasrec.TestSASRec, test_models_textcnn.TestTextCNN, test_models_rgcn.TestRGCN,
+    test_models_bert.TestCRSBert,
+)
+
+
 def reload_cases() -> list[ReloadCase]:
     cases = []
+    for test_class in REC_TESTS:
+        tester = test_class.model_tester
+        model, inputs = tester.create_model(), tester.inputs()
+        if tester.spec.head("rec").trained_by == "counting":  # counts to save, so the scores are not uniform
+            model.observe(rec_labels=inputs["rec_labels"])
+        cases.append(ReloadCase(model.eval(), inputs, "rec_logits"))
     for tester_class, model_class, output in HEADS:
         tester = tester_class()
         model = tester.create_model(model_class)  # with the graphs loaded: buffers of the checkpoint
@@ -61,7 +81,7 @@ def saved(tmp_path_factory) -> list[dict]:
 def test_checkpoints_reload_in_a_fresh_process_with_identical_outputs(saved):
     # the checks ran in the fixture's interpreter: AutoModel gives the base class, the task Auto class (or the head
     # class) the head with identical outputs and greedy generation, with and without trust_remote_code=True
-    assert len(saved) == len(HEADS)
+    assert len(saved) == len(HEADS) + len(REC_TESTS)
 
 
 def test_checkpoint_holds_the_loader_and_its_auto_map(saved):

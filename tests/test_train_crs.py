@@ -345,3 +345,20 @@ def test_metrics_over_part_of_the_test_split_are_refused(tmp_path):
     with pytest.raises(CRSHFError, match=r"redial test split: 0 of its 11 examples were evaluated"):
         train_crs.cli(["--config", RECIPE, "--output_dir", str(tmp_path), "--num_train_epochs", "1",
                        "--dataloader_drop_last", "true", "--disable_tqdm", "true"])
+
+
+def test_candidate_items_entities_trains_over_every_entity_and_ranks_the_catalogue(tmp_path):
+    """CRSLab's KBRD/KGSF candidate set: scores and the training loss over every entity (but padding), the
+    evaluation over the catalogue, which comes first in the model's columns."""
+    metrics = train_crs.cli(["--config", RECIPE, "--output_dir", str(tmp_path), "--num_train_epochs", "1",
+                             "--candidate_items", "entities", "--disable_tqdm", "true", "--report_to", "none"])["rec"]
+    data_dir = crs_hf.data.sample_data_dir("redial")
+    vocab = CRSVocabulary.from_dataset("redial", data_dir)
+    model = KBRDForRecommendation.from_pretrained(tmp_path)
+    assert model.config.item_ids[: len(vocab.item_entity_ids)] == vocab.item_entity_ids
+    assert sorted(model.config.item_ids) == list(range(1, vocab.n_entity))
+    catalogue = set(vocab.item_entity_ids)
+    for line in (tmp_path / "predictions.jsonl").read_text().splitlines():
+        ranked = json.loads(line)["ranked_items"]
+        assert all(vocab.entity_ids[name] in catalogue for name in ranked)  # only catalogue items are recommended
+    assert metrics["test_n_samples"] > 0
