@@ -128,6 +128,18 @@ KGSF = """\
 }
 """
 
+NTRD = """\
+@inproceedings{liang-etal-2021-learning,
+    title = "Learning Neural Templates for Recommender Dialogue System",
+    author = "Liang, Zujie and Hu, Huang and Xu, Can and Miao, Jian and He, Yingying and Chen, Yining and Geng, Xiubo and Liang, Fan and Jiang, Daxin",
+    booktitle = "Proceedings of the 2021 Conference on Empirical Methods in Natural Language Processing",
+    year = "2021",
+    publisher = "Association for Computational Linguistics",
+    url = "https://aclanthology.org/2021.emnlp-main.617",
+    pages = "7821--7833",
+}
+"""
+
 TEXTCNN = """\
 @inproceedings{kim-2014-convolutional,
     title = "Convolutional Neural Networks for Sentence Classification",
@@ -185,5 +197,34 @@ SASREC = """\
     publisher = "IEEE",
     doi = "10.1109/ICDM.2018.00035",
     pages = "197--206",
+}
+"""
+
+TRANSFORMER = """\
+@inproceedings{vaswani2017attention,
+    title = "Attention is All you Need",
+    author = "Vaswani, Ashish and Shazeer, Noam and Parmar, Niki and Uszkoreit, Jakob and Jones, Llion and Gomez, Aidan N. and Kaiser, {\\L}ukasz and Polosukhin, Illia",
+    booktitle = "Advances in Neural Information Processing Systems 30 (NeurIPS 2017)",
+    year = "2017",
+    pages = "5998--6008",
+}
+"""
+
+HRED = """\
+@inproceedings{serban2016building,
+    title = "Building End-To-End Dialogue Systems Using Generative Hierarchical Neural Network Models",
+    author = "Serban, Iulian V. and Sordoni, Alessandro and Bengio, Yoshua and Courville, Aaron and Pineau, Joelle",
+    booktitle = "Proceedings of the Thirtieth AAAI Conference on Artificial Intelligence (AAAI 2016)",
+    year = "2016",
+    pages = "3776--3783",
+}
+"""
+
+GPT2 = """\
+@techreport{radford2019language,
+    title = "Language Models are Unsupervised Multitask Learners",
+    author = "Radford, Alec and Wu, Jeffrey and Child, Rewon and Luan, David and Amodei, Dario and Sutskever, Ilya",
+    institution = "OpenAI",
+    year = "2019",
 }
 """

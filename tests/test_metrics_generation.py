@@ -36,6 +36,29 @@ def test_crslab_distinct_counts_character_ngrams_per_sentence():
     assert result["dist@2"] == 3 / 2  # {"ab", "b ", " a"} over 2 responses
 
 
+def test_crslab_skips_empty_responses_as_its_gen_evaluate_does_and_standard_counts_them():
+    predictions, references = ["p q", "", "p r"], ["p q", "x y", "p q"]
+    crslab = conversation_metrics(predictions, references, variant="crslab", max_n=2)
+    # scored: "p q" vs "p q" (F1 1, BLEU-1 1) and "p r" vs "p q" (F1 1/2, BLEU-1 1/2, no bigram: BLEU-2 0)
+    assert crslab["f1"] == pytest.approx((1 + 0.5) / 2)
+    assert crslab["bleu@1"] == pytest.approx((1 + 0.5) / 2)
+    assert crslab["bleu@2"] == pytest.approx((1 + 0) / 2)
+    assert crslab["dist@1"] == 4 / 2  # {"p", " ", "q", "r"} over the 2 scored responses
+    assert crslab["empty"] == pytest.approx(1 / 3)
+    standard = conversation_metrics(predictions, references, max_n=2)
+    assert standard["f1"] == pytest.approx((1 + 0 + 0.5) / 3)  # the empty one scores 0
+    assert standard["empty"] == pytest.approx(1 / 3)
+    streamed = ConversationMetrics("crslab", max_n=2)
+    for i in range(3):
+        streamed.add_batch(predictions[i : i + 1], references[i : i + 1])
+    assert streamed.compute() == pytest.approx(crslab)
+
+
+def test_crslab_with_only_empty_responses_scores_zero_and_says_so():
+    result = conversation_metrics(["", " "], ["a", "b"], variant="crslab", max_n=1)
+    assert result == {"bleu@1": 0.0, "dist@1": 0.0, "f1": 0.0, "empty": 1.0}
+
+
 def test_crslab_bleu_is_the_individual_ngram_precision_with_brevity_penalty():
     # hyp "a b c" vs ref "a b d e": p1 = 2/3, p2 = 1/2, BP = exp(1 - 4/3)
     result = conversation_metrics(["a b c"], ["a b d e"], variant="crslab", max_n=3)
@@ -92,13 +115,10 @@ def test_properties(pairs, variant, rng):
     assert first.merge(second).compute() == pytest.approx(result)
 
 
-def test_embedding_metrics_worked_example():
+def test_embedding_metrics_score_zero_without_vectors():  # worked examples: tests/test_metrics_embedding.py
     vectors = {"a": [1.0, 0.0], "b": [0.0, 1.0]}
-    result = conversation_metrics(["a z"], ["a b"], embeddings=vectors)  # "z" has no vector: skipped
-    assert result["emb_avg"] == pytest.approx(1 / math.sqrt(2))  # cos([1, 0], [0.5, 0.5])
-    assert result["emb_extreme"] == pytest.approx(1 / math.sqrt(2))  # cos([1, 0], [1, 1])
-    assert result["emb_greedy"] == pytest.approx((1.0 + 0.5) / 2)
     assert conversation_metrics(["z"], ["a"], embeddings=vectors)["emb_avg"] == 0.0
+    assert conversation_metrics([""], ["a"], embeddings=vectors)["emb_greedy"] == 0.0
 
 
 def test_embeddings_from_a_model_embedding_table():

@@ -212,41 +212,77 @@ def conversation_examples(
     max_response_tokens: int = 30,
     item_token: str | None = None,
     item_mention: str | None = r"@\d+",
+    response_items: bool = False,
+    response_roles: Sequence[str] | None = None,
 ) -> datasets.Dataset:
     """One example per turn of `roles` with a context, with the columns:
 
     - `input_ids`: the context encoded by `context` (a flat list, or one list per utterance);
     - `context_entities`, `context_words`: entity and word-graph ids (names absent from the maps are skipped);
-    - `labels`: the response tokens + the end token, at most `max_response_tokens` counting the start token the
-      decoder is fed (CRSLab's `response_truncate`), each item mention (a whitespace token matching `item_mention`,
-      e.g. ReDial's `@<movie id>`) replaced by `item_token` when given (ReDial's switching decoder generates that
-      placeholder);
+    - `labels`: the response in `context`'s tokenizer + its end token (`eos`, else `sep`), at most
+      `max_response_tokens` counting the start token the decoder is fed (CRSLab's `response_truncate`), each item
+      mention replaced by `item_token` when given (a switching or template decoder generates that placeholder): a
+      whitespace token matching `item_mention` (ReDial's `@<movie id>`) or, for a dataset whose responses name
+      items by title (`item_mention=None`), each of the turn's item names found in the response, longest first;
+    - with `response_items=True`, `response_item_positions`: the catalogue position of the item at each
+      placeholder left in `labels`, in order; -100 for every slot of a turn whose mentions cannot be matched to its
+      items one to one (ReDial mentions movies that are not in the KG) or whose item is not in the catalogue;
+    - with `response_roles` (the recommender roles), `response_roles`: 1 for a turn of those roles, else 0;
     - `dialog_id`, `turn_id`, to trace predictions.
     """
     tokenizer = context.tokenizer
+    end_token_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id
+    if end_token_id is None:
+        raise ValueError(f"{type(tokenizer).__name__} has neither an eos nor a sep token to end responses with")
     item_id = None if item_token is None else tokenizer.convert_tokens_to_ids(item_token)
     if item_token is not None and item_id in (None, tokenizer.unk_token_id):
         raise ValueError(f"item_token {item_token!r} is not in the tokenizer's vocabulary")
-    if item_token is not None and item_mention is None:
-        raise ValueError(f"item_token {item_token!r} needs an item_mention pattern, but this dataset's responses "
-                         "mark no item mentions")
+    if response_items and item_token is None:
+        raise ValueError("response_items needs an item_token: the positions are those of its placeholders")
     mention = None if item_mention is None else re.compile(item_mention)
+    positions = vocab.item_position()
+    columns = ["dialog_id", "turn_id", "input_ids", "context_entities", "context_words", "labels"]
+    columns += ["response_item_positions"] * response_items + ["response_roles"] * (response_roles is not None)
+
+    def templated(response: str, items: list[str]) -> tuple[str, list[str] | None]:
+        """The response with item mentions replaced by the placeholder, and the items of its slots in order
+        (`None` where they cannot be told)."""
+        if mention is not None:
+            words = response.split()
+            n_slots = sum(bool(mention.fullmatch(w)) for w in words)
+            text = " ".join(item_token if mention.fullmatch(w) else w for w in words)
+            return text, items if n_slots == len(items) else None
+        names = sorted({n for n in items if n}, key=len, reverse=True)
+        if not names:
+            return response, []
+        pattern = re.compile("|".join(re.escape(n) for n in names))
+        found = [m.group(0) for m in pattern.finditer(response)]
+        return pattern.sub(f" {item_token} ", response), found
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
-        out: dict[str, list[Any]] = {key: [] for key in (
-            "dialog_id", "turn_id", "input_ids", "context_entities", "context_words", "labels")}
+        out: dict[str, list[Any]] = {key: [] for key in columns}
         for i in range(len(batch["dialog_id"])):
             if batch["role"][i] not in roles or not batch["context"][i]:
                 continue
-            response = batch["response"][i]
+            response, slot_items = batch["response"][i], []
             if item_id is not None:
-                response = " ".join(item_token if mention.fullmatch(w) else w for w in response.split())
+                response, slot_items = templated(response, batch["items"][i])
+            labels = context.tokens(response)[: max(max_response_tokens - 2, 0)] + [end_token_id]
             out["dialog_id"].append(batch["dialog_id"][i])
             out["turn_id"].append(batch["turn_id"][i])
             out["input_ids"].append(context(batch["context"][i]))
             out["context_entities"].append(_entity_ids(vocab, batch["context_entities"][i]))
             out["context_words"].append(_word_ids(vocab, batch["context_words"][i]))
-            out["labels"].append(context.tokens(response)[: max(max_response_tokens - 2, 0)] + [tokenizer.eos_token_id])
+            out["labels"].append(labels)
+            if response_items:
+                n_slots = labels.count(item_id)  # truncation may have cut some
+                if slot_items is None:
+                    slots = [-100] * n_slots
+                else:
+                    slots = [positions.get(vocab.entity_ids.get(n, -1), -100) for n in slot_items][:n_slots]
+                out["response_item_positions"].append(slots)
+            if response_roles is not None:
+                out["response_roles"].append(int(batch["role"][i] in response_roles))
         return out
 
     return turns.map(encode, batched=True, remove_columns=turns.column_names)
@@ -270,7 +306,7 @@ def copyable_tokens(tokenizer, vocab: CRSVocabulary, item_mention: str | None = 
 class CRSCollator:
     """Pads whichever model inputs the examples carry, so one collator serves every model and stage:
     `context_entities` / `context_words` with 0 (CRSLab's padding entity/word), `context_item_positions` /
-    `history_item_positions` with -1, `input_ids` with `pad_token_id` (plus `attention_mask`; a
+    `history_item_positions` / `response_item_positions` with -1, `response_roles` as they are, `input_ids` with `pad_token_id` (plus `attention_mask`; a
     `(batch, utterances, tokens)` grid without a mask for utterance lists), `labels` with -100.
 
     `max_entities` keeps the most recent N entities and words (CRSLab's `entity_truncate` / `word_truncate`);
@@ -288,7 +324,7 @@ class CRSCollator:
             if key in first:
                 rows = [f[key] for f in features]
                 batch[key] = pad_id_lists([row[-self.max_entities :] for row in rows] if self.max_entities else rows, 0)
-        for key in ("context_item_positions", "history_item_positions"):
+        for key in ("context_item_positions", "history_item_positions", "response_item_positions"):
             if key in first:
                 batch[key] = pad_id_lists([f[key] for f in features], -1)
         if "input_ids" in first:
@@ -304,6 +340,8 @@ class CRSCollator:
                 batch["input_ids"] = pad_id_lists(contexts, self.pad_token_id)
                 lengths = torch.tensor([len(context) for context in contexts])
                 batch["attention_mask"] = (torch.arange(batch["input_ids"].shape[1]) < lengths[:, None]).long()
+        if "response_roles" in first:
+            batch["response_roles"] = torch.tensor([f["response_roles"] for f in features], dtype=torch.long)
         if "rec_labels" in first:
             batch["rec_labels"] = torch.tensor([f["rec_labels"] for f in features], dtype=torch.long)
         if "labels" in first:

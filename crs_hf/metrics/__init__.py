@@ -2,6 +2,7 @@
 
 - `ranking`: Hit@k / MRR@k / NDCG@k / Recall@k for recommendation, and policy accuracy + hit@k.
 - `generation`: BLEU, Distinct, F1, embedding metrics and perplexity, `standard` and `crslab` variants.
+- `embedding`: embedding average / extrema / greedy matching, and `WordVectors` (`.npy`, word2vec text, gensim).
 - `durecdial_eval`: the DuRecDial 2.0 metrics (F1, BLEU-1/2, DIST-1/2, knowledge P/R/F1, LS, UTC).
 - `load(name)`: the `evaluate` module `recommendation`, `conversation`, `policy` or `durecdial`, without the Hub.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crs_hf.metrics.durecdial_eval import DuRecDialMetrics, durecdial_metrics
+from crs_hf.metrics.embedding import WordVectors, load_word_vectors
 from crs_hf.metrics.generation import ConversationMetrics, Perplexity, conversation_metrics
 from crs_hf.metrics.ranking import PolicyMetrics, RankingMetrics, ranking_metrics, top_k_items
 
@@ -21,9 +23,11 @@ __all__ = [
     "Perplexity",
     "PolicyMetrics",
     "RankingMetrics",
+    "WordVectors",
     "conversation_metrics",
     "durecdial_metrics",
     "load",
+    "load_word_vectors",
     "ranking_metrics",
     "top_k_items",
 ]

@@ -10,32 +10,52 @@ r"""Conversation metrics: BLEU, Distinct, token F1, embedding similarity, perple
 - **dist@n**: distinct word n-grams / all word n-grams over the whole corpus (inter-response Distinct).
 - **f1**: SQuAD-style token F1 (lowercased, punctuation and English articles removed), max over references,
   mean over responses; an empty response scores 0 (it is counted, never skipped).
-- **emb_avg / emb_extreme / emb_greedy**: cosine of the mean token vectors; cosine of the vector-extrema (per
-  dimension the value of largest magnitude); greedy matching
+- **emb_avg / emb_extreme / emb_greedy** (given word vectors): cosine of the mean token vectors; cosine of the
+  vector extrema (per dimension the value of largest magnitude); greedy matching
   :math:`\tfrac12(\overline{\max_j \cos(h_i, r_j)}^{\,i} + \overline{\max_i \cos(h_i, r_j)}^{\,j})`; max over
-  references, mean over responses. Tokens without a vector are skipped; a side with none scores 0.
-- **ppl**: token-weighted perplexity :math:`\exp(\sum \mathrm{NLL} / \#\mathrm{tokens})`.
+  references, mean over responses. Tokens without a vector are skipped; a side with none scores 0 (see
+  `crs_hf.metrics.embedding`, which also reads the vectors: `.npy`, word2vec text, gensim `KeyedVectors`).
+- **empty**: the share of responses without a token; they are counted by every metric above (no n-grams, F1 and
+  embedding scores 0).
+- **ppl**: token-weighted perplexity :math:`\exp(\sum \mathrm{NLL} / \#\mathrm{tokens})`, exact under any batching.
+  It is comparable only between models that share one tokenisation (the same vocabulary and the same reference
+  tokens: the word-level `token2id` of a CRSLab release, or one subword tokenizer): a finer tokenisation
+  predicts more, easier tokens, so its perplexity is lower for the same text.
 
-`variant="crslab"` (to compare with CRSLab's published tables; formulas of `crslab/evaluator/metrics/gen.py`):
+`variant="crslab"` (to compare with CRSLab's published tables; formulas of `crslab/evaluator/metrics/gen.py`).
+As CRSLab's `StandardEvaluator.gen_evaluate` (`if hyp:`), a response without a token is **skipped** by every
+metric of this variant (BLEU, Distinct, F1 and the embedding metrics; a model that answers mostly nothing is
+scored on its few non-empty answers); **empty** reports the share skipped, and if every response is empty the
+other metrics are 0.
 
 - **bleu@n**: mean over responses of nltk's *individual* n-gram score with brevity penalty, no smoothing:
   :math:`\mathrm{BP}\cdot p_n` (zero if no n-gram matches); one reference (the first).
 - **dist@n**: distinct *character* n-grams of the response strings (spaces included), collected over the corpus
   and divided by the number of responses, so values can exceed 1.
 - **f1**: whitespace-token F1 with clipped overlap, no normalisation, max over references.
-- **ppl**: :math:`\exp` of the mean of per-batch mean losses.
+- **emb_avg / emb_extreme / emb_greedy**: CRSLab's `EmbeddingAverage`, `VectorExtrema` and `GreedyMatch`: an
+  unknown token has the zero vector, the extrema keep CRSLab's rule (0 in a dimension whose minimum is 0) and the
+  greedy score is at least 0 (see `crs_hf.metrics.embedding`).
+- **ppl**: :math:`\exp` of the mean of per-batch mean losses (not skipped: CRSLab adds it per batch).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 from sacrebleu.metrics.bleu import BLEU
 
+from crs_hf.metrics.embedding import (  # noqa: F401  (embedding_similarity: re-exported)
+    EMBEDDING_METRICS,
+    Embeddings,
+    as_word_vectors,
+    embedding_scores,
+    embedding_similarity,
+)
 from crs_hf.metrics.streaming import StreamingMetric
 from crs_hf.metrics.text import ngrams, normalize_answer, tokenize
 
@@ -48,7 +68,6 @@ __all__ = [
     "token_f1",
 ]
 
-Embeddings = Mapping[str, Sequence[float] | torch.Tensor] | Callable[[list[str]], torch.Tensor | None]
 VARIANTS = ("standard", "crslab")
 
 
@@ -115,35 +134,6 @@ def token_f1(prediction: list[str], reference: list[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _vectors(tokens: list[str], embeddings: Embeddings) -> torch.Tensor | None:
-    if callable(embeddings):
-        vectors = embeddings(tokens)
-    else:
-        found = [torch.as_tensor(embeddings[t], dtype=torch.float64) for t in tokens if t in embeddings]
-        vectors = torch.stack(found) if found else None
-    if vectors is None or len(vectors) == 0:
-        return None
-    return vectors.double()
-
-
-def embedding_similarity(hypothesis: list[str], reference: list[str], embeddings: Embeddings) -> dict[str, float]:
-    """Embedding average, vector extrema and greedy matching between two token lists (see the module docstring)."""
-    hyp, ref = _vectors(hypothesis, embeddings), _vectors(reference, embeddings)
-    if hyp is None or ref is None:
-        return {"emb_avg": 0.0, "emb_extreme": 0.0, "emb_greedy": 0.0}
-
-    def extrema(vectors: torch.Tensor) -> torch.Tensor:
-        return vectors.gather(0, vectors.abs().argmax(dim=0, keepdim=True)).squeeze(0)
-
-    cos = F.cosine_similarity
-    pairwise = cos(hyp[:, None, :], ref[None, :, :], dim=-1)  # (hyp tokens, ref tokens)
-    return {
-        "emb_avg": cos(hyp.mean(0), ref.mean(0), dim=0).item(),
-        "emb_extreme": cos(extrema(hyp), extrema(ref), dim=0).item(),
-        "emb_greedy": 0.5 * (pairwise.max(dim=1).values.mean() + pairwise.max(dim=0).values.mean()).item(),
-    }
-
-
 class ConversationMetrics(StreamingMetric):
     """Streaming BLEU / Distinct / F1 (/ embedding metrics) over (prediction, reference) pairs.
 
@@ -152,14 +142,15 @@ class ConversationMetrics(StreamingMetric):
         tokenizer: a mode of `crs_hf.metrics.text.tokenize` or a callable; `"char"` for Chinese.
         lowercase: lowercase before tokenising (the standard F1 always lowercases).
         max_n: the largest n for bleu@n and dist@n (default 4).
-        embeddings: token -> vector mapping, or a callable tokens -> (len, dim) tensor (e.g. a model's input
-            embeddings after its tokenizer); adds emb_avg / emb_extreme / emb_greedy.
+        embeddings: `crs_hf.metrics.embedding.WordVectors` (e.g. `load_word_vectors("word2vec.npy", tokenizer)`),
+            a token -> vector mapping, or a callable tokens -> (len, dim) tensor of the tokens it knows (e.g. a
+            model's input embeddings after its tokenizer); adds emb_avg / emb_extreme / emb_greedy.
 
     Example:
         >>> metric = ConversationMetrics(max_n=2)
         >>> metric.add_batch(["the cat sat"], ["the cat sat down"])
         >>> {k: round(v, 4) for k, v in metric.compute().items()}
-        {'bleu@1': 0.7165, 'bleu@2': 0.7165, 'sentence_bleu@1': 0.7165, 'sentence_bleu@2': 0.7165, 'dist@1': 1.0, 'dist@2': 1.0, 'f1': 0.8}
+        {'bleu@1': 0.7165, 'bleu@2': 0.7165, 'sentence_bleu@1': 0.7165, 'sentence_bleu@2': 0.7165, 'dist@1': 1.0, 'dist@2': 1.0, 'f1': 0.8, 'empty': 0.0}
     """
 
     def __init__(
@@ -173,7 +164,8 @@ class ConversationMetrics(StreamingMetric):
         if max_n < 1:
             raise ValueError(f"max_n must be at least 1, got {max_n}")
         self.variant = _check_variant(variant)
-        self.tokenizer, self.lowercase, self.max_n, self.embeddings = tokenizer, lowercase, max_n, embeddings
+        self.tokenizer, self.lowercase, self.max_n = tokenizer, lowercase, max_n
+        self.embeddings = None if embeddings is None else as_word_vectors(embeddings)
         super().__init__()
 
     def add_batch(self, predictions: Sequence[str], references: Sequence[str] | Sequence[Sequence[str]]) -> None:
@@ -182,14 +174,17 @@ class ConversationMetrics(StreamingMetric):
             hyp = tokenize(prediction, self.tokenizer, self.lowercase)
             ref_tokens = [tokenize(r, self.tokenizer, self.lowercase) for r in refs]
             self._add("n", 1)
+            if not hyp:
+                self._add("empty", 1)
+                if self.variant == "crslab":  # CRSLab's gen_evaluate: `if hyp:`
+                    continue
             if self.variant == "standard":
                 self._add_standard(prediction, refs, hyp, ref_tokens)
             else:
                 self._add_crslab(prediction, hyp, ref_tokens)
             if self.embeddings is not None:
-                scores = [embedding_similarity(hyp, r, self.embeddings) for r in ref_tokens]
-                for name in ("emb_avg", "emb_extreme", "emb_greedy"):
-                    self._add(name, max(s[name] for s in scores))
+                for name, value in embedding_scores(hyp, ref_tokens, self.embeddings, self.variant).items():
+                    self._add(name, value)
 
     def _add_standard(self, prediction: str, refs: list[str], hyp: list[str], ref_tokens: list[list[str]]) -> None:
         correct, total, sys_len, ref_len = bleu_statistics(hyp, ref_tokens, self.max_n)
@@ -228,15 +223,18 @@ class ConversationMetrics(StreamingMetric):
             for n in orders:
                 count = s[f"ngram_count_{n}"]
                 result[f"dist@{n}"] = len(self.sets[f"ngrams_{n}"]) / count if count else 0.0
+            n_scored = n_pairs
         else:
+            n_scored = n_pairs - s["empty"]  # the non-empty responses
             for n in orders:
-                result[f"bleu@{n}"] = s[f"bleu@{n}"] / n_pairs
+                result[f"bleu@{n}"] = s[f"bleu@{n}"] / n_scored if n_scored else 0.0
             for n in orders:
-                result[f"dist@{n}"] = len(self.sets[f"char_ngrams_{n}"]) / n_pairs
-        result["f1"] = s["f1"] / n_pairs
+                result[f"dist@{n}"] = len(self.sets[f"char_ngrams_{n}"]) / n_scored if n_scored else 0.0
+        result["f1"] = s["f1"] / n_scored if n_scored else 0.0
         if self.embeddings is not None:
-            for name in ("emb_avg", "emb_extreme", "emb_greedy"):
-                result[name] = s[name] / n_pairs
+            for name in EMBEDDING_METRICS:
+                result[name] = s[name] / n_scored if n_scored else 0.0
+        result["empty"] = s["empty"] / n_pairs
         return result
 
 
@@ -250,7 +248,8 @@ def conversation_metrics(
 
 
 class Perplexity(StreamingMetric):
-    """Perplexity from per-token negative log-likelihoods.
+    """Perplexity from per-token negative log-likelihoods: comparable only between models of one tokenisation
+    (see the module docstring).
 
     `"standard"`: token-weighted, exp(total NLL / total tokens), exact under any batching.
     `"crslab"`: exp(mean over batches of the batch-mean NLL), CRSLab's `PPLMetric` (depends on the batching).

@@ -35,6 +35,7 @@ MODEL_FOLDERS = (  # one line per model: the folder under crs_hf/models whose __
     "context_copy",
     "gru4rec",
     "sasrec",
+    "retrieval",
 )
 
 

@@ -18,6 +18,9 @@ Input kinds (`CRSHead.inputs`) and the batch columns they become:
 | `context_utterances` | `input_ids` `(batch, utterances, tokens)` | the context one utterance a row (hierarchical models) |
 | `context_subwords`   | `input_ids`, `attention_mask`          | the flat context in a pretrained backbone's tokenizer  |
 | `response_tokens`    | `labels`                               | the response in the dataset's word-level vocabulary    |
+| `response_subwords`  | `labels`                               | the response in the backbone's tokenizer (causal LMs)  |
+| `response_items`     | `response_item_positions`              | catalogue positions of the items at the item placeholders of `labels`, in order, padded with -1; -100 where a slot's item is unknown |
+| `response_role`      | `response_roles`                       | 1 where the response is a recommender turn, else 0 (role-aware models) |
 
 Side data (`CRSHead.side_data`) and how the script hands each one over:
 
@@ -49,6 +52,9 @@ INPUT_KINDS = (
     "context_utterances",
     "context_subwords",
     "response_tokens",
+    "response_subwords",
+    "response_items",
+    "response_role",
 )
 SIDE_DATA = ("entity_kg", "word_kg", "items", "vocabulary", "copy_mask", "backbone")
 TRAINED_BY = ("gradient", "counting")

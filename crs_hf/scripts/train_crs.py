@@ -58,6 +58,7 @@ from crs_hf.training.crs import CRSTrainer, CRSTrainingConfig
 from crs_hf.training.devices import close_process_group
 
 TOKEN_INPUTS = ("context_tokens", "context_utterances", "response_tokens")  # the dataset's word-level vocabulary
+SUBWORD_INPUTS = ("context_subwords", "response_subwords")  # a pretrained backbone's tokenizer
 
 
 @dataclass
@@ -153,6 +154,23 @@ def stage_head(spec: CRSModelSpec, stage: str) -> CRSHead:
     return head
 
 
+def backbone_tokenizer(model_args: ModelArguments, head: CRSHead):
+    """The tokenizer of the backbone (or of the checkpoint trained from it). One without a pad token (GPT-2's) pads
+    with its end token: padding is masked by `attention_mask` and `labels` are padded with -100, so the end token
+    keeps its meaning."""
+    backbone = model_args.model_name_or_path or model_args.backbone_name_or_path
+    if backbone is None:
+        raise CRSHFError(f"{head.model_class.__name__} reads a pretrained backbone's subwords: give "
+                         "backbone_name_or_path (e.g. bert-base-uncased or openai-community/gpt2)")
+    tokenizer = AutoTokenizer.from_pretrained(backbone)
+    if tokenizer.pad_token is None:
+        end = tokenizer.eos_token or tokenizer.sep_token
+        if end is None:
+            raise CRSHFError(f"the tokenizer of {backbone} has no pad, eos or sep token to pad with")
+        tokenizer.pad_token = end
+    return tokenizer
+
+
 def prepare_stage(script_args: ScriptArguments, model_args: ModelArguments, training_args: CRSTrainingConfig,
                   head: CRSHead) -> StageData:
     """Reads the data the head declares it needs and builds the stage's examples; refuses, before any training, a
@@ -192,12 +210,8 @@ def prepare_stage(script_args: ScriptArguments, model_args: ModelArguments, trai
         if head.item_placeholder:
             token_ids.setdefault(head.item_placeholder, max(token_ids.values()) + 1)
         tokenizer = word_level_tokenizer(token_ids)
-    if "context_subwords" in inputs:
-        backbone = model_args.model_name_or_path or model_args.backbone_name_or_path
-        if backbone is None:
-            raise CRSHFError(f"{head.model_class.__name__} reads a pretrained backbone's subwords: give "
-                             "backbone_name_or_path (e.g. bert-base-uncased)")
-        tokenizer = AutoTokenizer.from_pretrained(backbone)
+    if inputs & set(SUBWORD_INPUTS):
+        tokenizer = backbone_tokenizer(model_args, head)
     context = None
     if inputs & {"context_tokens", "context_utterances", "context_subwords"}:
         context = ContextEncoding(
@@ -205,9 +219,13 @@ def prepare_stage(script_args: ScriptArguments, model_args: ModelArguments, trai
             max_utterances=script_args.max_utterances, keep_utterances=script_args.keep_utterances,
             utterance_separator=script_args.utterance_separator, special_tokens="context_subwords" in inputs)
     if stage == "conv":
+        if "response_items" in inputs and not catalogue.item_entity_ids:
+            raise CRSHFError(f"{head.model_class.__name__} fills item slots, but {source.name} has no items")
         examples = {split: conversation_examples(
             turns[split], vocab, context, roles, script_args.max_response_tokens,
-            item_token=head.item_placeholder, item_mention=facts.item_mention) for split in turns}
+            item_token=head.item_placeholder, item_mention=facts.item_mention,
+            response_items="response_items" in inputs,
+            response_roles=facts.recommender_roles if "response_role" in inputs else None) for split in turns}
     else:
         examples = {split: recommendation_examples(
             turns[split], vocab, roles, one_per_gold_item=stage == "rec", history="history_items" in inputs,

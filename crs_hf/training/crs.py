@@ -9,13 +9,16 @@ differs.
   protocol, comparable with published numbers) and over the gold items not mentioned earlier in the dialog, with
   the mentioned items masked out of the ranking (`*_new`; published ReDial numbers are inflated by such repeats).
 - `conv`: generates every response with `generate()` (never the teacher-forced argmax CRSLab validates with) and
-  reports BLEU / Distinct / F1 in the standard definitions and, as `crslab_*`, in CRSLab's, plus the token-weighted
-  perplexity of the references (`perplexity`; `loss` is the mean of per-batch means, as every Trainer reports it).
+  reports BLEU / Distinct / F1 (and, with `word_vectors`, the embedding metrics) in the standard definitions and,
+  as `crslab_*`, in CRSLab's (which skip empty responses), plus the token-weighted perplexity of the references
+  (`perplexity`, comparable only between models of one tokenisation; none for a model without token logits;
+  `loss` is the mean of per-batch means, as every Trainer reports it).
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +26,7 @@ import torch
 from transformers import EarlyStoppingCallback, EvalPrediction, Trainer, TrainingArguments
 from transformers.trainer_utils import TrainOutput
 
+from crs_hf.metrics.embedding import WordVectors, load_word_vectors
 from crs_hf.metrics.generation import ConversationMetrics, Perplexity
 from crs_hf.metrics.ranking import RankingMetrics
 from crs_hf.training.devices import CPUWhenNoAccelerator, KeepWrittenModelCard
@@ -30,6 +34,7 @@ from crs_hf.training.devices import CPUWhenNoAccelerator, KeepWrittenModelCard
 __all__ = ["CRSTrainer", "CRSTrainingConfig", "conversation_metrics", "recommendation_metrics"]
 
 STAGES = ("pretrain", "rec", "conv")
+OBSERVE_PADDING = {"labels": -100, "context_item_positions": -1, "history_item_positions": -1}  # else the pad token
 
 
 @dataclass
@@ -46,6 +51,11 @@ class CRSTrainingConfig(CPUWhenNoAccelerator, TrainingArguments):
         early_stopping_patience (`int`, *optional*): stop after this many evaluations without improvement of
             `metric_for_best_model` (CRSLab's `impatience`); needs `load_best_model_at_end=True`, which restores the
             best checkpoint.
+        word_vectors (`str`, *optional*): conv: word vectors for the embedding metrics (`emb_avg`, `emb_extreme`,
+            `emb_greedy` and their `crslab_` variants): a `.npy` matrix `(len(tokenizer), dim)` whose row i is token
+            id i (CRSLab's `word2vec.npy`), a word2vec / fastText text file (`.vec`, `.txt`, e.g. fastText's
+            `cc.en.300.vec`, the vectors CRSLab's evaluator uses), or a gensim `KeyedVectors` file (`.kv`, `.model`,
+            word2vec binary `.bin`; needs gensim). Checked when the trainer is built, before training.
 
     NOTE: defaults that differ from `TrainingArguments`: `eval_strategy="epoch"`, `save_strategy="epoch"`,
     `logging_steps=10`, `remove_unused_columns=False` (the collator picks its columns),
@@ -60,6 +70,10 @@ class CRSTrainingConfig(CPUWhenNoAccelerator, TrainingArguments):
     max_context_entities: int | None = field(default=None, metadata={"help": "Most recent context entities kept."})
     early_stopping_patience: int | None = field(default=None, metadata={
         "help": "Evaluations without improvement before stopping (needs load_best_model_at_end)."})
+    word_vectors: str | None = field(default=None, metadata={
+        "help": "conv: word vectors for the embedding metrics: a .npy (len(tokenizer), dim) matrix aligned with the "
+                "tokenizer's ids (CRSLab's word2vec.npy), a word2vec/fastText text file (.vec, .txt), or a gensim "
+                "KeyedVectors file (.kv, .model, .bin; needs gensim)."})
     # defaults changed from TrainingArguments
     eval_strategy: str = field(default="epoch", metadata={"help": "When to evaluate: no, steps or epoch."})
     save_strategy: str = field(default="epoch", metadata={"help": "When to save: no, steps, epoch or best."})
@@ -77,6 +91,8 @@ class CRSTrainingConfig(CPUWhenNoAccelerator, TrainingArguments):
         if self.early_stopping_patience is not None and not self.load_best_model_at_end:
             raise ValueError("early_stopping_patience needs load_best_model_at_end=True (and a metric_for_best_model, "
                              "default the loss), so that the best checkpoint is the one kept")
+        if self.word_vectors is not None and not os.path.isfile(self.word_vectors):
+            raise ValueError(f"word_vectors: no file {self.word_vectors!r}")
 
 
 def recommendation_metrics(prediction: EvalPrediction, ks: list[int]) -> dict[str, float]:
@@ -93,15 +109,18 @@ def recommendation_metrics(prediction: EvalPrediction, ks: list[int]) -> dict[st
     return result
 
 
-def conversation_metrics(prediction: EvalPrediction, tokenizer) -> dict[str, float]:
-    """Decoded generations against decoded references: standard BLEU/Distinct/F1 and CRSLab's (`crslab_*`)."""
+def conversation_metrics(prediction: EvalPrediction, tokenizer, word_vectors: WordVectors | None = None
+                         ) -> dict[str, float]:
+    """Decoded generations against decoded references, split on whitespace: standard BLEU/Distinct/F1 (and, given
+    `word_vectors`, the embedding metrics) and CRSLab's (`crslab_*`, which skip empty generations as CRSLab does;
+    `empty` is their share). See `crs_hf.metrics.generation` for every formula."""
 
     def decode(ids: np.ndarray) -> list[str]:
         ids = np.where(np.asarray(ids) < 0, tokenizer.pad_token_id, ids)
         return [text.strip() for text in tokenizer.batch_decode(ids.tolist(), skip_special_tokens=True)]
 
     predictions, references = decode(prediction.predictions), decode(prediction.label_ids)
-    standard, crslab = ConversationMetrics("standard"), ConversationMetrics("crslab")
+    standard, crslab = (ConversationMetrics(variant, embeddings=word_vectors) for variant in ("standard", "crslab"))
     for metric in (standard, crslab):
         metric.add_batch(predictions, references)
     result = standard.compute()
@@ -136,7 +155,8 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
             if kwargs.get("processing_class") is None:
                 raise ValueError("the conv stage needs `processing_class` (the tokenizer) to decode generations")
             tokenizer = kwargs["processing_class"]
-            kwargs["compute_metrics"] = lambda prediction: conversation_metrics(prediction, tokenizer)
+            vectors = None if args.word_vectors is None else load_word_vectors(args.word_vectors, tokenizer)
+            kwargs["compute_metrics"] = lambda prediction: conversation_metrics(prediction, tokenizer, vectors)
         super().__init__(model=model, args=args, **kwargs)
         if args.early_stopping_patience is not None:
             self.add_callback(EarlyStoppingCallback(args.early_stopping_patience))
@@ -147,17 +167,28 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
         self.trained_by, self.n_eval_items = trained_by, n_eval_items
 
     def train(self, resume_from_checkpoint=None, **kwargs):
-        """The Trainer's loop, or for a counting model one pass over the training batches: every process observes
-        the gold items of all processes, so the counts are those of the whole training split."""
+        """The Trainer's loop, or for a counting model one pass over the training batches calling
+        `model.observe(**batch)` with the inputs `observe` takes: every process observes the batches of all
+        processes (padded to one width and gathered), so what it counts is the whole training split."""
         if self.trained_by == "gradient":
             return super().train(resume_from_checkpoint=resume_from_checkpoint, **kwargs)
         model = self.accelerator.unwrap_model(self.model)
+        wanted = set(inspect.signature(model.observe).parameters)
+        pad_token_id = getattr(self.data_collator, "pad_token_id", 0)
         seen = 0
         with torch.no_grad():
             for inputs in self.get_train_dataloader():
-                labels = self.accelerator.gather_for_metrics(inputs["rec_labels"].to(self.args.device))
-                model.observe(rec_labels=labels)
-                seen += len(labels)
+                batch = {}
+                for key, value in inputs.items():
+                    if key not in wanted:
+                        continue
+                    value = value.to(self.args.device)
+                    if value.dim() > 1:  # padded rows: one width across processes before gathering
+                        value = self.accelerator.pad_across_processes(
+                            value, dim=1, pad_index=OBSERVE_PADDING.get(key, pad_token_id))
+                    batch[key] = self.accelerator.gather_for_metrics(value)
+                model.observe(**batch)
+                seen += len(next(iter(batch.values())))
         self.state.global_step = 0
         return TrainOutput(global_step=0, training_loss=0.0, metrics={"train_samples_counted": float(seen)})
 
@@ -199,15 +230,19 @@ class CRSTrainer(KeepWrittenModelCard, Trainer):
         return loss, ranked, torch.stack([labels, repeated], dim=1)
 
     def _conversation_step(self, model, inputs, prediction_loss_only):
+        """The loss and the perplexity of the references (for a model with token logits; a retrieval model has
+        none), then the generated responses."""
         inputs = self._model_inputs(inputs)
         with torch.no_grad():
             outputs = model(**inputs)
-            loss = outputs.loss.detach()
+            loss = outputs.loss.detach() if outputs.loss is not None else None
             labels = inputs["labels"]
-            nll = torch.nn.functional.cross_entropy(outputs.logits.float().transpose(1, 2), labels, reduction="none")
-            per_example = torch.stack([nll.sum(-1).double(), (labels != -100).sum(-1).double()], dim=1)
-            nll_sum, n_tokens = self.accelerator.gather_for_metrics(per_example).sum(0).tolist()  # without duplicates
-            self._perplexity.add_nll(nll_sum, int(n_tokens))
+            if outputs.logits is not None:
+                nll = torch.nn.functional.cross_entropy(outputs.logits.float().transpose(1, 2), labels,
+                                                        reduction="none")
+                per_example = torch.stack([nll.sum(-1).double(), (labels != -100).sum(-1).double()], dim=1)
+                nll_sum, n_tokens = self.accelerator.gather_for_metrics(per_example).sum(0).tolist()  # no duplicates
+                self._perplexity.add_nll(nll_sum, int(n_tokens))
             if prediction_loss_only:
                 return loss, None, None
             unwrapped = self.accelerator.unwrap_model(model)

@@ -14,9 +14,12 @@ Response-generation metrics for conversational recommendation, in two variants (
   dist@1..4 = distinct / total word n-grams over the corpus; f1 = SQuAD-normalised token F1 (max over references).
 - variant="crslab": CRSLab's published definitions: bleu@k = mean of nltk's individual k-gram score without
   smoothing; dist@k = distinct character n-grams over the corpus divided by the number of responses (can exceed 1);
-  f1 = un-normalised whitespace-token F1.
-Given `embeddings` (token -> vector), also emb_avg / emb_extreme / emb_greedy. Given per-batch `nll_sums` and
-`token_counts`, also ppl (token-weighted for "standard", mean of batch means for "crslab").
+  f1 = un-normalised whitespace-token F1; a response without a token is skipped by every metric of this variant,
+  as CRSLab's evaluator skips it (`empty` = the share skipped; "standard" counts them and reports the same share).
+Given `embeddings` (token -> vector), also emb_avg / emb_extreme / emb_greedy (CRSLab's definitions for "crslab";
+see `crs_hf.metrics.embedding`; name the vectors used with the results). Given per-batch `nll_sums` and
+`token_counts`, also ppl (token-weighted for "standard", mean of batch means for "crslab"), comparable only
+between models of one tokenisation.
 """
 
 _KWARGS_DESCRIPTION = """
@@ -29,7 +32,7 @@ Args:
     embeddings (`dict[str, list[float]]`, *optional*): token vectors for the embedding metrics.
     nll_sums (`list[float]`, *optional*), token_counts (`list[int]`, *optional*): per batch, for ppl.
 Returns:
-    `dict` with `bleu@n`, `dist@n`, `f1` (+ `sentence_bleu@n` for "standard", `emb_*`, `ppl` when given).
+    `dict` with `bleu@n`, `dist@n`, `f1`, `empty` (+ `sentence_bleu@n` for "standard", `emb_*`, `ppl` when given).
 Examples:
     >>> import crs_hf.metrics
     >>> metric = crs_hf.metrics.load("conversation")
