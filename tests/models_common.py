@@ -11,6 +11,7 @@ with and without crs_hf (`tests/test_model_loading.py` groups every head in one 
 """
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -320,3 +321,47 @@ def crslab_get_onehot(ids: torch.Tensor, pad_id: int, size: int) -> torch.Tensor
 def crslab_cross_entropy(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """`nn.CrossEntropyLoss()`: the mean over rows of `logsumexp(scores) - scores[label]`."""
     return (scores.logsumexp(dim=1) - scores[torch.arange(len(labels)), labels]).mean()
+
+
+# ParlAI's transformer blocks (CRSLab's `crslab/model/utils/modules/transformer.py`) written out on a state dict,
+# for the parity tests of the transformer-based conversation heads.
+
+
+def parlai_position_codes(n_positions: int, dim: int) -> torch.Tensor:
+    """ParlAI's `create_position_codes`: column j of position p holds p / 10000^(2 (j // 2) / dim), sin in even
+    columns, cos in odd ones."""
+    angles = torch.tensor([[p / 10000 ** (2 * (j // 2) / dim) for j in range(dim)] for p in range(n_positions)])
+    codes = torch.cos(angles)
+    codes[:, 0::2] = torch.sin(angles[:, 0::2])
+    return codes
+
+
+def parlai_linear(state: dict, prefix: str, x: torch.Tensor) -> torch.Tensor:
+    return x @ state[f"{prefix}.weight"].t() + state[f"{prefix}.bias"]
+
+
+def parlai_layer_norm(state: dict, prefix: str, x: torch.Tensor) -> torch.Tensor:
+    mean, var = x.mean(-1, keepdim=True), x.var(-1, unbiased=False, keepdim=True)
+    return (x - mean) / torch.sqrt(var + 1e-5) * state[f"{prefix}.weight"] + state[f"{prefix}.bias"]
+
+
+def parlai_attention(state: dict, prefix: str, query: torch.Tensor, key: torch.Tensor, mask: torch.Tensor,
+                     n_heads: int) -> torch.Tensor:
+    """ParlAI's `MultiHeadAttention` (key = value): per head `softmax(q k^T / sqrt(d_head))` over the keys `mask`
+    allows, times v; heads concatenated, then `out_lin`. `query` `(batch, q, dim)`, `key` `(batch, k, dim)`, `mask`
+    `(batch, q, k)` bool."""
+    (batch, q_len, dim), d_head = query.shape, query.shape[-1] // n_heads
+
+    def heads(x):
+        return x.view(batch, x.shape[1], n_heads, d_head).transpose(1, 2)
+
+    q = heads(parlai_linear(state, f"{prefix}.q_lin", query)) / math.sqrt(d_head)
+    k, v = heads(parlai_linear(state, f"{prefix}.k_lin", key)), heads(parlai_linear(state, f"{prefix}.v_lin", key))
+    scores = (q @ k.transpose(-1, -2)).masked_fill(~mask[:, None], float("-inf"))
+    attended = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(batch, q_len, dim)
+    return parlai_linear(state, f"{prefix}.out_lin", attended)
+
+
+def parlai_ffn(state: dict, prefix: str, x: torch.Tensor) -> torch.Tensor:
+    """`TransformerFFN`: `lin2(relu(lin1(x)))`."""
+    return parlai_linear(state, f"{prefix}.lin2", torch.relu(parlai_linear(state, f"{prefix}.lin1", x)))

@@ -12,20 +12,27 @@ from types import SimpleNamespace
 import pytest
 import test_models_bert
 import test_models_context_copy
+import test_models_gpt2
 import test_models_gru4rec
+import test_models_hred
+import test_models_inspired
 import test_models_kbrd
 import test_models_kgsf
+import test_models_ntrd
 import test_models_popularity
 import test_models_redial
+import test_models_retrieval
 import test_models_rgcn
 import test_models_sasrec
 import test_models_textcnn
+import test_models_transformer
 import torch
 import transformers
 from models_common import ReloadCase, check_reloads_in_fresh_process, load_without_crs_hf
 from transformers.utils import hub
 
 from crs_hf.models import (
+    CRS_MODELS,
     KBRDForConversation,
     KBRDForRecommendation,
     KGSFForConversation,
@@ -44,6 +51,13 @@ HEADS = (
     (test_models_kgsf.KGSFModelTester, KGSFForConversation, "logits"),
     (test_models_redial.ReDialModelTester, ReDialForRecommendation, "rec_logits"),
     (test_models_redial.ReDialModelTester, ReDialForConversation, "logits"),
+    (test_models_transformer.TransformerModelTester, CRS_MODELS["crs_transformer"].head("conv").model_class, "logits"),
+    (test_models_hred.HREDModelTester, CRS_MODELS["crs_hred"].head("conv").model_class, "logits"),
+    (test_models_ntrd.NTRDModelTester, CRS_MODELS["crs_ntrd"].head("pretrain").model_class, "infomax_logits"),
+    (test_models_ntrd.NTRDModelTester, CRS_MODELS["crs_ntrd"].head("rec").model_class, "rec_logits"),
+    (test_models_ntrd.NTRDModelTester, CRS_MODELS["crs_ntrd"].head("conv").model_class, "logits"),
+    (test_models_gpt2.CRSGPT2ModelTester, CRS_MODELS["crs_gpt2"].head("conv").model_class, "logits"),
+    (test_models_inspired.InspiredConvTester, CRS_MODELS["crs_inspired"].head("conv").model_class, "logits"),
 )
 
 
@@ -65,9 +79,12 @@ def reload_cases() -> list[ReloadCase]:
     for tester_class, model_class, output in HEADS:
         tester = tester_class()
         model = tester.create_model(model_class)  # with the graphs loaded: buffers of the checkpoint
-        if model_class is KGSFForConversation:
+        if hasattr(model, "set_copy_mask"):  # KGSF's and NTRD's copy heads
             model.set_copy_mask(torch.arange(model.config.vocab_size) % 3 != 0)
         cases.append(ReloadCase(model, tester.inputs(model_class), output))
+    retrieval = test_models_retrieval.fitted()  # its index is what the checkpoint holds
+    ids, mask = test_models_retrieval.batch(test_models_retrieval.QUERY)
+    cases.append(ReloadCase(retrieval, {"input_ids": ids, "attention_mask": mask}, "retrieval_scores"))
     return cases
 
 
@@ -81,7 +98,7 @@ def saved(tmp_path_factory) -> list[dict]:
 def test_checkpoints_reload_in_a_fresh_process_with_identical_outputs(saved):
     # the checks ran in the fixture's interpreter: AutoModel gives the base class, the task Auto class (or the head
     # class) the head with identical outputs and greedy generation, with and without trust_remote_code=True
-    assert len(saved) == len(HEADS) + len(REC_TESTS)
+    assert len(saved) == len(HEADS) + len(REC_TESTS) + 1  # + the fitted retrieval baseline
 
 
 def test_checkpoint_holds_the_loader_and_its_auto_map(saved):

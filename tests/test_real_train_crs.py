@@ -44,7 +44,7 @@ def train_recommender(recipe: str, data_dir, output_dir, steps: int) -> dict:
         "--config", recipe, "--use_sample", "false", "--data_dir", str(data_dir), "--split_dialogs", "true",
         "--config_overrides", "", "--output_dir", str(output_dir), "--max_steps", str(steps),
         "--learning_rate", "0.003", "--per_device_train_batch_size", "64", "--per_device_eval_batch_size", "256",
-        "--disable_tqdm", "true",
+        "--disable_tqdm", "true", "--eval_strategy", "no", "--save_strategy", "no",  # only the test split counts
     ]))
 
 

@@ -60,7 +60,12 @@ class CRSVocabulary:
             table = source.load(config)["train"]
             return dict(zip(table["name"], table["id"]))
 
-        items = source.load("items")["train"]
+        try:
+            items = source.load("items")["train"]
+        except ValueError as error:  # datasets refuses a config without rows: an empty item list
+            if "corresponds to no data" not in str(error):
+                raise
+            return cls(id_map("entity2id"), id_map("word2id"), [])
         missing = [row["item_id"] for row in items if row["entity_id"] is None]
         if missing:
             raise ValueError(f"{len(missing)} items of {source.name!r} have no entity id (e.g. {missing[0]!r}); the "
@@ -90,6 +95,14 @@ class CRSVocabulary:
         rest = [entity for entity in range(1, self.n_entity) if entity not in catalogue]
         return replace(self, item_entity_ids=[*self.item_entity_ids, *rest])
 
+def end_token_id(tokenizer) -> int:
+    """The token that ends an utterance or a response: the tokenizer's eos, else its sep (BERT-vocabulary GPT-2s)."""
+    end = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id
+    if end is None:
+        raise ValueError(f"{type(tokenizer).__name__} has neither an eos nor a sep token to end utterances with")
+    return end
+
+
 @dataclass(frozen=True)
 class ContextEncoding:
     """How the dialog context becomes tokens (input kinds `context_tokens`, `context_utterances`,
@@ -103,7 +116,7 @@ class ContextEncoding:
         max_utterances: grids keep at most this many utterances (CRSLab's `conversation_truncate`).
         keep_utterances: which of them: `"first"` (CRSLab's `truncate(..., truncate_tail=True)`) or `"last"`.
         utterance_separator: flat contexts: `"none"` joins the utterances' tokens (CRSLab's `merge_utt`), `"eos"`
-            puts the end token after each utterance.
+            puts the end token (eos, else sep) after each utterance.
         special_tokens: wrap a flat context in the tokenizer's own special tokens (`[CLS] ... [SEP]` of a BERT).
     """
 
@@ -130,7 +143,7 @@ class ContextEncoding:
                 utterances = (utterances[: self.max_utterances] if self.keep_utterances == "first"
                               else utterances[-self.max_utterances :])
             return [self.tokens(u)[: self.max_tokens] for u in utterances]
-        separator = [self.tokenizer.eos_token_id] if self.utterance_separator == "eos" else []
+        separator = [end_token_id(self.tokenizer)] if self.utterance_separator == "eos" else []
         prefix, suffix = self._special_tokens() if self.special_tokens else ([], [])
         budget = self.max_tokens - len(prefix) - len(suffix)
         ids = [t for u in utterances for t in self.tokens(u) + separator][-budget:] if budget > 0 else []
@@ -204,6 +217,9 @@ def recommendation_examples(
     return turns.map(expand, batched=True, remove_columns=turns.column_names)
 
 
+TITLE_SUFFIX = re.compile(r"\s*[（(][^（(）)]*[）)]\s*$")  # a trailing `(1983 film)` / `（2019）`
+
+
 def conversation_examples(
     turns: datasets.Dataset,
     vocab: CRSVocabulary,
@@ -223,7 +239,8 @@ def conversation_examples(
       `max_response_tokens` counting the start token the decoder is fed (CRSLab's `response_truncate`), each item
       mention replaced by `item_token` when given (a switching or template decoder generates that placeholder): a
       whitespace token matching `item_mention` (ReDial's `@<movie id>`) or, for a dataset whose responses name
-      items by title (`item_mention=None`), each of the turn's item names found in the response, longest first;
+      items by title (`item_mention=None`), each of the turn's item names found in the response, longest first,
+      also without a trailing parenthesised part (TG-ReDial's items are `title（year）`, its responses `《 title 》`);
     - with `response_items=True`, `response_item_positions`: the catalogue position of the item at each
       placeholder left in `labels`, in order; -100 for every slot of a turn whose mentions cannot be matched to its
       items one to one (ReDial mentions movies that are not in the KG) or whose item is not in the catalogue;
@@ -231,9 +248,7 @@ def conversation_examples(
     - `dialog_id`, `turn_id`, to trace predictions.
     """
     tokenizer = context.tokenizer
-    end_token_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id
-    if end_token_id is None:
-        raise ValueError(f"{type(tokenizer).__name__} has neither an eos nor a sep token to end responses with")
+    end_id = end_token_id(tokenizer)
     item_id = None if item_token is None else tokenizer.convert_tokens_to_ids(item_token)
     if item_token is not None and item_id in (None, tokenizer.unk_token_id):
         raise ValueError(f"item_token {item_token!r} is not in the tokenizer's vocabulary")
@@ -252,11 +267,16 @@ def conversation_examples(
             n_slots = sum(bool(mention.fullmatch(w)) for w in words)
             text = " ".join(item_token if mention.fullmatch(w) else w for w in words)
             return text, items if n_slots == len(items) else None
-        names = sorted({n for n in items if n}, key=len, reverse=True)
-        if not names:
+        spellings = {}  # how a response may write an item -> the item
+        for name in items:
+            if name:
+                spellings.setdefault(name, name)
+                spellings.setdefault(TITLE_SUFFIX.sub("", name), name)  # TG-ReDial's `title（year）` as `title`
+        spellings.pop("", None)
+        if not spellings:
             return response, []
-        pattern = re.compile("|".join(re.escape(n) for n in names))
-        found = [m.group(0) for m in pattern.finditer(response)]
+        pattern = re.compile("|".join(re.escape(s) for s in sorted(spellings, key=len, reverse=True)))
+        found = [spellings[m.group(0)] for m in pattern.finditer(response)]
         return pattern.sub(f" {item_token} ", response), found
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
@@ -267,7 +287,7 @@ def conversation_examples(
             response, slot_items = batch["response"][i], []
             if item_id is not None:
                 response, slot_items = templated(response, batch["items"][i])
-            labels = context.tokens(response)[: max(max_response_tokens - 2, 0)] + [end_token_id]
+            labels = context.tokens(response)[: max(max_response_tokens - 2, 0)] + [end_id]
             out["dialog_id"].append(batch["dialog_id"][i])
             out["turn_id"].append(batch["turn_id"][i])
             out["input_ids"].append(context(batch["context"][i]))

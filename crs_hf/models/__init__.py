@@ -36,6 +36,11 @@ MODEL_FOLDERS = (  # one line per model: the folder under crs_hf/models whose __
     "gru4rec",
     "sasrec",
     "retrieval",
+    "transformer",
+    "hred",
+    "ntrd",
+    "gpt2",
+    "inspired",
 )
 
 

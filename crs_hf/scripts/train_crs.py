@@ -233,6 +233,10 @@ def prepare_stage(script_args: ScriptArguments, model_args: ModelArguments, trai
     for split, rows in examples.items():
         if len(rows) == 0:
             raise CRSHFError(f"{source.name} {split} split: no {stage} examples (roles {roles})")
+    if "response_items" in inputs and not any(
+            p >= 0 for row in examples["train"]["response_item_positions"] for p in row):
+        raise CRSHFError(f"{head.model_class.__name__} learns to fill item slots, but no {source.name} training "
+                         "response names a catalogue item it can place a slot for")
     collator = CRSCollator(pad_token_id=tokenizer.pad_token_id if tokenizer is not None else 0,
                            max_entities=training_args.max_context_entities, entity_labels=stage == "pretrain")
     return StageData(source, vocab, n_eval_items, graphs, examples, collator, tokenizer)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from transformers import GenerationMixin
-from transformers.cache_utils import DynamicCache, EncoderDecoderCache
+from transformers.cache_utils import EncoderDecoderCache
 from transformers.utils import ModelOutput, logging
 
 from crs_hf.models.layers import (
@@ -27,9 +26,13 @@ from crs_hf.models.layers import (
     CRSPositionEmbedding,
     CRSRelationalGraphConv,
     CRSSelfAttentionPooling,
+    CRSSeq2SeqGenerationMixin,
     CRSTokenEmbedding,
     CRSTransformerDecoder,
     CRSTransformerEncoder,
+    check_logits_to_keep,
+    context_attention_mask,
+    last_positions,
     prepare_decoder_inputs,
     token_cross_entropy,
 )
@@ -82,11 +85,14 @@ class KBRDEncoderOutput(ModelOutput):
             True at context tokens.
         user_embedding (`torch.FloatTensor` of shape `(batch_size, kg_emb_dim)`):
             The user vector that biases the vocabulary.
+        vocabulary_bias (`torch.FloatTensor` of shape `(batch_size, vocab_size)`):
+            `MLP(user_embedding)`, the bias added to every position's logits: computed here once, not per token.
     """
 
     last_hidden_state: torch.FloatTensor | None = None
     attention_mask: torch.BoolTensor | None = None
     user_embedding: torch.FloatTensor | None = None
+    vocabulary_bias: torch.FloatTensor | None = None
 
 
 @dataclass
@@ -96,7 +102,8 @@ class KBRDConversationOutput(ModelOutput):
         loss (`torch.FloatTensor` of shape `()`, returned when `labels` is given):
             Token cross-entropy of `logits` against `labels` (-100 ignored).
         logits (`torch.FloatTensor` of shape `(batch_size, target_length, vocab_size)`):
-            Next-token scores: tied output embedding plus the user's vocabulary bias.
+            Next-token scores: tied output embedding plus the user's vocabulary bias (the last `logits_to_keep`
+            positions only, when given).
         past_key_values (`EncoderDecoderCache`, returned when `use_cache=True`):
             Self- and cross-attention keys/values for the next decoding step.
         encoder_last_hidden_state (`torch.FloatTensor` of shape `(batch_size, context_length, token_emb_dim)`):
@@ -185,7 +192,7 @@ class KBRDForRecommendation(KBRDPreTrainedModel):
         return KBRDRecommendationOutput(loss=loss, rec_logits=rec_logits, user_embedding=outputs.user_embedding)
 
 
-class KBRDForConversation(KBRDPreTrainedModel, GenerationMixin):
+class KBRDForConversation(KBRDPreTrainedModel, CRSSeq2SeqGenerationMixin):
     """Transformer encoder-decoder; `logits = h W_emb^T + MLP(user)`, KBRD's user-aware vocabulary bias."""
 
     main_input_name = "input_ids"
@@ -201,10 +208,6 @@ class KBRDForConversation(KBRDPreTrainedModel, GenerationMixin):
         self.user_proj_1 = nn.Linear(config.kg_emb_dim, config.user_proj_dim)
         self.user_proj_2 = nn.Linear(config.user_proj_dim, config.vocab_size)
         self.post_init()
-
-    @classmethod
-    def _supports_default_dynamic_cache(cls) -> bool:
-        return False  # forward starts its own EncoderDecoderCache (its cross-attention slots are not per layer)
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embed_tokens
@@ -227,10 +230,15 @@ class KBRDForConversation(KBRDPreTrainedModel, GenerationMixin):
         """Encodes the context tokens and the context entities (the graph runs once per batch here)."""
         if output_attentions or output_hidden_states:
             raise ValueError("KBRD returns neither attentions nor per-layer hidden states")
-        mask = input_ids != self.config.pad_token_id if attention_mask is None else attention_mask.bool()
+        mask = context_attention_mask(input_ids, attention_mask, self.config.pad_token_id)
         hidden_states = self.conv_encoder(self.embed_tokens(input_ids), mask)
         user_embedding = self.model(context_entities).user_embedding
-        return KBRDEncoderOutput(last_hidden_state=hidden_states, attention_mask=mask, user_embedding=user_embedding)
+        return KBRDEncoderOutput(last_hidden_state=hidden_states, attention_mask=mask, user_embedding=user_embedding,
+                                 vocabulary_bias=self.vocabulary_bias(user_embedding))
+
+    def vocabulary_bias(self, user_embedding: torch.Tensor) -> torch.Tensor:
+        """KBRD's user-aware bias of every token, `(batch, vocab_size)`: `W2 relu(W1 user + b1) + b2`."""
+        return self.user_proj_2(torch.relu(self.user_proj_1(user_embedding)))
 
     def forward(
         self,
@@ -242,6 +250,7 @@ class KBRDForConversation(KBRDPreTrainedModel, GenerationMixin):
         past_key_values: EncoderDecoderCache | None = None,
         labels: torch.LongTensor | None = None,
         use_cache: bool | None = None,
+        logits_to_keep: int = 0,
         num_items_in_batch: torch.Tensor | int | None = None,
         return_dict: bool | None = None,
     ) -> KBRDConversationOutput:
@@ -262,26 +271,30 @@ class KBRDForConversation(KBRDPreTrainedModel, GenerationMixin):
             The response followed by `eos_token_id`, padded with -100.
         use_cache (`bool`, *optional*):
             Return `past_key_values`; default `config.use_cache` when no labels are given.
+        logits_to_keep (`int`, *optional*, defaults to 0):
+            Logits for the last this many positions only (`generate()` passes 1); 0 keeps every position.
         num_items_in_batch (`int`, *optional*):
             Labelled tokens of the whole optimizer step (passed by `Trainer`): the loss is then a sum divided by it.
         return_dict (`bool`, *optional*):
             Accepted for `generate()`; the output is always a `KBRDConversationOutput`.
         """
+        check_logits_to_keep(logits_to_keep, labels)
         if encoder_outputs is None:
             encoder_outputs = self.encode(input_ids, attention_mask, context_entities)
         decoder_input_ids, use_cache = prepare_decoder_inputs(self.config, decoder_input_ids, labels, use_cache)
-        if use_cache and past_key_values is None:
-            past_key_values = EncoderDecoderCache(DynamicCache(), DynamicCache())
         memories = [(encoder_outputs.last_hidden_state, encoder_outputs.attention_mask)]
-        hidden_states = self.conv_decoder(self.embed_tokens(decoder_input_ids), memories,
-                                          past_key_values if use_cache else None)
-        user_bias = self.user_proj_2(torch.relu(self.user_proj_1(encoder_outputs.user_embedding)))
+        hidden_states, past_key_values = self.conv_decoder.decode(self.embed_tokens(decoder_input_ids), memories,
+                                                                  past_key_values, use_cache)
+        hidden_states = last_positions(hidden_states, logits_to_keep)
+        user_bias = encoder_outputs.vocabulary_bias
+        if user_bias is None:  # encoder outputs built elsewhere
+            user_bias = self.vocabulary_bias(encoder_outputs.user_embedding)
         logits = hidden_states @ self.embed_tokens.weight.t() + user_bias.unsqueeze(1)
         loss = None if labels is None else token_cross_entropy(logits, labels, num_items_in_batch)
         return KBRDConversationOutput(
             loss=loss,
             logits=logits,
-            past_key_values=past_key_values if use_cache else None,
+            past_key_values=past_key_values,
             encoder_last_hidden_state=encoder_outputs.last_hidden_state,
             user_embedding=encoder_outputs.user_embedding,
         )

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from transformers import GenerationMixin
-from transformers.cache_utils import DynamicCache, EncoderDecoderCache
+from transformers.cache_utils import EncoderDecoderCache
 from transformers.utils import ModelOutput, logging
 
 from crs_hf.models.layers import (
@@ -35,9 +34,13 @@ from crs_hf.models.layers import (
     CRSPositionEmbedding,
     CRSRelationalGraphConv,
     CRSSelfAttentionPooling,
+    CRSSeq2SeqGenerationMixin,
     CRSTokenEmbedding,
     CRSTransformerDecoder,
     CRSTransformerEncoder,
+    check_logits_to_keep,
+    context_attention_mask,
+    last_positions,
     CRSWordGraphEncoder,
     prepare_decoder_inputs,
     token_cross_entropy,
@@ -182,7 +185,8 @@ class KGSFConversationOutput(ModelOutput):
         loss (`torch.FloatTensor` of shape `()`, returned when `labels` is given):
             Token cross-entropy of `logits` against `labels` (-100 ignored).
         logits (`torch.FloatTensor` of shape `(batch_size, target_length, vocab_size)`):
-            Generation scores (tied output embedding) plus copy scores.
+            Generation scores (tied output embedding) plus copy scores (the last `logits_to_keep` positions only,
+            when given).
         past_key_values (`EncoderDecoderCache`, returned when `use_cache=True`):
             Self- and cross-attention keys/values for the next decoding step.
         encoder_last_hidden_state (`torch.FloatTensor` of shape `(batch_size, context_length, token_emb_dim)`):
@@ -324,7 +328,7 @@ class KGSFForRecommendation(KGSFPreTrainedModel):
                                         user_embedding=outputs.user_embedding)
 
 
-class KGSFForConversation(KGSFPreTrainedModel, GenerationMixin):
+class KGSFForConversation(KGSFPreTrainedModel, CRSSeq2SeqGenerationMixin):
     """Transformer decoder over the context entities, the context words and the context, plus KGSF's copy scores."""
 
     main_input_name = "input_ids"
@@ -343,10 +347,6 @@ class KGSFForConversation(KGSFPreTrainedModel, GenerationMixin):
         self.conv_decoder = CRSTransformerDecoder(config, n_memories=3)  # entities, words, context (KGSF's order)
         self.copy_head = CRSCopyHead(config)
         self.post_init()
-
-    @classmethod
-    def _supports_default_dynamic_cache(cls) -> bool:
-        return False  # forward starts its own EncoderDecoderCache (three cross-attention slots per layer)
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embed_tokens
@@ -376,7 +376,7 @@ class KGSFForConversation(KGSFPreTrainedModel, GenerationMixin):
             raise ValueError("KGSF returns neither attentions nor per-layer hidden states")
         if context_entities is None or context_words is None:
             raise ValueError("KGSFForConversation needs context_entities and context_words (padded id tensors)")
-        mask = input_ids != self.config.pad_token_id if attention_mask is None else attention_mask.bool()
+        mask = context_attention_mask(input_ids, attention_mask, self.config.pad_token_id)
         graph = self.model(context_entities, context_words)
         return KGSFEncoderOutput(
             last_hidden_state=self.conv_encoder(self.embed_tokens(input_ids), mask),
@@ -400,6 +400,7 @@ class KGSFForConversation(KGSFPreTrainedModel, GenerationMixin):
         past_key_values: EncoderDecoderCache | None = None,
         labels: torch.LongTensor | None = None,
         use_cache: bool | None = None,
+        logits_to_keep: int = 0,
         num_items_in_batch: torch.Tensor | int | None = None,
         return_dict: bool | None = None,
     ) -> KGSFConversationOutput:
@@ -422,23 +423,25 @@ class KGSFForConversation(KGSFPreTrainedModel, GenerationMixin):
             The response followed by `eos_token_id`, padded with -100.
         use_cache (`bool`, *optional*):
             Return `past_key_values`; default `config.use_cache` when no labels are given.
+        logits_to_keep (`int`, *optional*, defaults to 0):
+            Logits for the last this many positions only (`generate()` passes 1); 0 keeps every position.
         num_items_in_batch (`int`, *optional*):
             Labelled tokens of the whole optimizer step (passed by `Trainer`): the loss is then a sum divided by it.
         return_dict (`bool`, *optional*):
             Accepted for `generate()`; the output is always a `KGSFConversationOutput`.
         """
+        check_logits_to_keep(logits_to_keep, labels)
         if encoder_outputs is None:
             encoder_outputs = self.encode(input_ids, attention_mask, context_entities, context_words)
         decoder_input_ids, use_cache = prepare_decoder_inputs(self.config, decoder_input_ids, labels, use_cache)
-        if use_cache and past_key_values is None:
-            past_key_values = EncoderDecoderCache(DynamicCache(), DynamicCache())
         memories = [
             (encoder_outputs.entity_states, encoder_outputs.entity_mask),
             (encoder_outputs.word_states, encoder_outputs.word_mask),
             (encoder_outputs.last_hidden_state, encoder_outputs.attention_mask),
         ]
-        hidden_states = self.conv_decoder(self.embed_tokens(decoder_input_ids), memories,
-                                          past_key_values if use_cache else None)
+        hidden_states, past_key_values = self.conv_decoder.decode(self.embed_tokens(decoder_input_ids), memories,
+                                                                  past_key_values, use_cache)
+        hidden_states = last_positions(hidden_states, logits_to_keep)
         logits = hidden_states @ self.embed_tokens.weight.t() + self.copy_head(
             hidden_states, encoder_outputs.entity_user_embedding, encoder_outputs.word_user_embedding
         )
@@ -446,7 +449,7 @@ class KGSFForConversation(KGSFPreTrainedModel, GenerationMixin):
         return KGSFConversationOutput(
             loss=loss,
             logits=logits,
-            past_key_values=past_key_values if use_cache else None,
+            past_key_values=past_key_values,
             encoder_last_hidden_state=encoder_outputs.last_hidden_state,
         )
 

@@ -6,9 +6,20 @@ Checkpoints load through the library (`import crs_hf`), so no modeling file keep
 
 from .attention import CRSSelfAttentionPooling
 from .autorec import CRSAutoRec
+from .causal_lm import CRSCausalLMMixin, CRSCausalLMOutput, generate_responses, response_logits
 from .copy import CRSCopyHead
 from .gcn import CRSGraphConv, CRSWordGraphEncoder
-from .hred import CRSHierarchicalEncoder, init_gru_
+from .generation import CRSSeq2SeqGenerationMixin, check_logits_to_keep, last_positions
+from .hred import (
+    CRSHierarchicalConversationMixin,
+    CRSHierarchicalConversationOutput,
+    CRSHierarchicalEncoder,
+    CRSHierarchicalEncoderOutput,
+    CRSHierarchicalModelMixin,
+    CRSRecurrentDecoder,
+    CRSRecurrentDecoderCache,
+    init_gru_,
+)
 from .loss import token_cross_entropy
 from .rgcn import CRSEntityGraphEncoder, CRSRelationalGraphConv, check_graph
 from .scoring import CRSEntityScorer
@@ -22,6 +33,9 @@ from .transformer import (
     CRSTransformerDecoderLayer,
     CRSTransformerEncoder,
     CRSTransformerEncoderLayer,
+    check_transformer_config,
+    context_attention_mask,
+    new_decoder_cache,
     prepare_decoder_inputs,
     shift_tokens_right,
     sinusoidal_position_codes,
@@ -29,17 +43,26 @@ from .transformer import (
 
 __all__ = [
     "CRSAutoRec",
+    "CRSCausalLMMixin",
+    "CRSCausalLMOutput",
     "CRSCopyHead",
     "CRSEntityGraphEncoder",
     "CRSEntityScorer",
     "CRSFeedForward",
     "CRSGenerationEncoder",
     "CRSGraphConv",
+    "CRSHierarchicalConversationMixin",
+    "CRSHierarchicalConversationOutput",
     "CRSHierarchicalEncoder",
+    "CRSHierarchicalEncoderOutput",
+    "CRSHierarchicalModelMixin",
     "CRSMultiHeadAttention",
     "CRSPositionEmbedding",
+    "CRSRecurrentDecoder",
+    "CRSRecurrentDecoderCache",
     "CRSRelationalGraphConv",
     "CRSSelfAttentionPooling",
+    "CRSSeq2SeqGenerationMixin",
     "CRSTokenEmbedding",
     "CRSTransformerDecoder",
     "CRSTransformerDecoderLayer",
@@ -47,8 +70,15 @@ __all__ = [
     "CRSTransformerEncoderLayer",
     "CRSWordGraphEncoder",
     "check_graph",
+    "check_logits_to_keep",
+    "check_transformer_config",
+    "context_attention_mask",
+    "generate_responses",
     "init_gru_",
+    "last_positions",
+    "new_decoder_cache",
     "prepare_decoder_inputs",
+    "response_logits",
     "shift_tokens_right",
     "sinusoidal_position_codes",
     "token_cross_entropy",

@@ -1,4 +1,5 @@
-"""The transformer encoder-decoder of KBRD and KGSF, as CRSLab (after ParlAI) builds it, with a KV cache.
+"""The transformer encoder-decoder of KBRD, KGSF and the Transformer conversation model, as CRSLab (after
+ParlAI) builds it, with a KV cache.
 
 Post-norm blocks: `x = LayerNorm(x + Dropout(Attention(x)))`, then the same around a ReLU feed-forward; token
 embeddings optionally scaled by sqrt(dim); sinusoidal or learned positions; encoder outputs zeroed at padding.
@@ -8,6 +9,10 @@ encoded context, KGSF's to the context entities, the context words and then the 
 Differences from CRSLab, on purpose: `generate()` decodes with a KV cache (CRSLab re-runs the whole prefix per
 token, `incr_state` is always None), and a query whose keys are all padding (e.g. a user without entities) gets a
 zero attention output instead of a uniform average over padding vectors.
+
+`CRSTransformerDecoder.decode` is what a head's forward calls: it starts the cache at the first decoding step
+(`new_decoder_cache`), and a head built on `CRSSeq2SeqGenerationMixin` (`layers/generation.py`) then feeds
+each later step only the new token. `check_transformer_config` holds the config checks these blocks need.
 
 Every block reads the model config: `token_emb_dim`, `n_heads`, `n_layers`, `ffn_size`, `dropout`,
 `attention_dropout`, `relu_dropout`, `learn_positional_embeddings`, `embeddings_scale`, `n_positions`.
@@ -21,7 +26,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 from transformers import initialization as init
-from transformers.cache_utils import EncoderDecoderCache
+from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 
 __all__ = [
     "CRSFeedForward",
@@ -33,6 +38,9 @@ __all__ = [
     "CRSTransformerDecoderLayer",
     "CRSTransformerEncoder",
     "CRSTransformerEncoderLayer",
+    "check_transformer_config",
+    "context_attention_mask",
+    "new_decoder_cache",
     "prepare_decoder_inputs",
     "shift_tokens_right",
     "sinusoidal_position_codes",
@@ -69,6 +77,30 @@ def prepare_decoder_inputs(
     if use_cache is None:
         use_cache = config.use_cache and labels is None
     return decoder_input_ids, use_cache
+
+
+def context_attention_mask(
+    input_ids: torch.Tensor, attention_mask: torch.Tensor | None, pad_token_id: int
+) -> torch.BoolTensor:
+    """True at context tokens: `attention_mask` where given, else `input_ids != pad_token_id`."""
+    return input_ids != pad_token_id if attention_mask is None else attention_mask.bool()
+
+
+def new_decoder_cache() -> EncoderDecoderCache:
+    """An empty cache for `CRSTransformerDecoder`: self-attention keys/values per layer, and one cross-attention
+    slot per (layer, memory), filled at the first step and reused by every later one."""
+    return EncoderDecoderCache(DynamicCache(), DynamicCache())
+
+
+def check_transformer_config(config) -> None:
+    """The sizes the blocks of this module need, each error naming the values."""
+    if config.token_emb_dim % config.n_heads != 0:
+        raise ValueError(f"token_emb_dim ({config.token_emb_dim}) must be a multiple of n_heads ({config.n_heads})")
+    if not config.learn_positional_embeddings and config.token_emb_dim % 2 != 0:
+        raise ValueError(f"sinusoidal positions need an even token_emb_dim, but got {config.token_emb_dim} "
+                         f"(or set learn_positional_embeddings=True)")
+    if config.n_positions < 1:
+        raise ValueError(f"n_positions must be at least 1, but got {config.n_positions}")
 
 
 class CRSTokenEmbedding(nn.Embedding):
@@ -215,7 +247,8 @@ class CRSTransformerEncoder(nn.Module):
         """`inputs_embeds`: `(batch, length, dim)`; `attention_mask`: `(batch, length)` bool. Returns the states."""
         if inputs_embeds.shape[1] > self.n_positions:
             raise ValueError(f"the context has {inputs_embeds.shape[1]} tokens, but the model has "
-                             f"n_positions={self.n_positions}; truncate the context")
+                             f"n_positions={self.n_positions}; truncate the context to at most that many "
+                             f"(train_crs: max_context_tokens)")
         positions = (attention_mask.long().cumsum(dim=1) - 1).clamp(min=0)
         hidden_states = inputs_embeds * self.embed_scale + self.position_embeddings(positions)
         hidden_states = self.dropout(hidden_states) * attention_mask.unsqueeze(-1)
@@ -293,6 +326,21 @@ class CRSTransformerDecoder(nn.Module):
         for layer in self.layers:
             hidden_states = layer(hidden_states, causal_mask, memories, past_key_values)
         return hidden_states
+
+    def decode(
+        self,
+        inputs_embeds: torch.Tensor,
+        memories: Sequence[tuple[torch.Tensor, torch.Tensor]],
+        past_key_values: EncoderDecoderCache | None = None,
+        use_cache: bool = False,
+    ) -> tuple[torch.Tensor, EncoderDecoderCache | None]:
+        """`forward` for a head: with `use_cache`, starts a cache when none is given (the first decoding step) and
+        returns it; without, decodes the whole input and returns no cache. Returns `(hidden_states, cache)`."""
+        if not use_cache:
+            return self(inputs_embeds, memories), None
+        if past_key_values is None:
+            past_key_values = new_decoder_cache()
+        return self(inputs_embeds, memories, past_key_values), past_key_values
 
 
 class CRSGenerationEncoder:
