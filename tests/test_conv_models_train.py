@@ -103,7 +103,7 @@ def test_a_dataset_without_a_word_vocabulary_is_refused_before_training(tmp_path
     assert not (tmp_path / "model.safetensors").exists()
 
 
-def test_the_context_is_cut_to_max_context_tokens_and_a_longer_one_is_a_clear_error(tmp_path):
+def test_the_context_is_cut_to_max_context_tokens_and_a_longer_limit_is_refused(tmp_path):
     positions = ["--config_overrides", "token_emb_dim=16,ffn_size=16,n_positions=16", "--max_response_tokens", "16"]
     args = script_args("crs_transformer", "redial", tmp_path / "cut", "--max_context_tokens", "16", *positions)
     batch, _ = split_batch(args)
@@ -111,8 +111,9 @@ def test_the_context_is_cut_to_max_context_tokens_and_a_longer_one_is_a_clear_er
     train_crs.cli(args)
     assert (tmp_path / "cut" / "model.safetensors").is_file()
     too_long = script_args("crs_transformer", "redial", tmp_path / "long", "--max_context_tokens", "64", *positions)
-    with pytest.raises(ValueError, match=r"the context has \d+ tokens, but the model has n_positions=16"):
-        train_crs.cli(too_long)
+    with pytest.raises(CRSHFError, match=r"max_context_tokens=64 exceeds TransformerForConversation's n_positions=16"):
+        train_crs.cli(too_long)  # refused before training, not at the first long batch
+    assert not (tmp_path / "long" / "model.safetensors").exists()
 
 
 @pytest.mark.parametrize("recipe, sizes", [

@@ -287,6 +287,18 @@ def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, he
     return model
 
 
+def check_lengths(model, script_args: ScriptArguments, head: CRSHead) -> None:
+    """A word-level transformer (KBRD, KGSF, NTRD, Transformer) has `n_positions` positions for the context and for
+    the response: truncation lengths beyond them are refused here, not at the first long batch."""
+    n_positions = getattr(model.config, "n_positions", None)
+    if n_positions is None or "vocabulary" not in head.side_data:
+        return
+    for name in ("max_context_tokens", "max_response_tokens"):
+        if getattr(script_args, name) > n_positions:
+            raise CRSHFError(f"{name}={getattr(script_args, name)} exceeds {type(model).__name__}'s "
+                             f"n_positions={n_positions}; lower it or raise n_positions (config_overrides)")
+
+
 def load_token_embeddings(model, path: str) -> None:
     """Copies a `(vocab_size, embedding dim)` .npy matrix into the model's token embeddings."""
     weight = model.get_input_embeddings().weight
@@ -365,6 +377,7 @@ def main(script_args: ScriptArguments, model_args: ModelArguments, training_args
     head, stage = stage_head(spec, training_args.stage), training_args.stage
     data = prepare_stage(script_args, model_args, training_args, head)
     model = build_model(model_args, training_args, head, data)
+    check_lengths(model, script_args, head)
     examples = data.examples
 
     trainer = CRSTrainer(
