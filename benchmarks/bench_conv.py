@@ -40,12 +40,12 @@ keep = set(inspect.signature(model.forward).parameters)
 observe = set(inspect.signature(model.observe).parameters) if head.trained_by == "counting" else set()
 train, test = data.examples["train"], data.examples["test"]
 batches = [data.collator([train[j] for j in range(i, min(i + 32, len(train)))]) for i in range(0, 32 * (STEPS + 1), 32)]
-if head.trained_by == "gradient":
+if head.trained_by == "gradient" and TIMING == "train":  # generation phases need no optimizer
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     model.train()
     loss = model(**{k: v for k, v in batches[0].items() if k in keep}).loss
     loss.backward(); optimizer.step(); optimizer.zero_grad()  # warm-up step
-else:  # a counting model answers from what it observed: the whole training split, before the clock starts
+elif head.trained_by == "counting":  # a counting model answers from what it observed: the whole training split, before the clock starts
     for i in range(0, len(train), 256):
         batch = data.collator([train[j] for j in range(i, min(i + 256, len(train)))])
         model.observe(**{k: v for k, v in batch.items() if k in observe})
@@ -126,9 +126,10 @@ def main() -> None:
             variables = {"RAW": raw, "RECIPE": model_recipe, "OUT": str(Path(scratch, model_type)),
                          "EXTRA": extra, "STEPS": args.steps, "TURNS": args.turns, "NEW_TOKENS": args.new_tokens}
             try:
-                trained = run_in_fresh_process(TRAIN, variables, PRELUDE)
-                cached = run_in_fresh_process(GENERATE, {**variables, "USE_CACHE": True}, PRELUDE)
-                uncached = run_in_fresh_process(GENERATE, {**variables, "USE_CACHE": False}, PRELUDE)
+                trained = run_in_fresh_process(TRAIN, {**variables, "TIMING": "train"}, PRELUDE)
+                cached = run_in_fresh_process(GENERATE, {**variables, "TIMING": "generate", "USE_CACHE": True}, PRELUDE)
+                uncached = run_in_fresh_process(GENERATE, {**variables, "TIMING": "generate", "USE_CACHE": False},
+                                                PRELUDE)
             except SystemExit as failure:  # e.g. a model this release cannot build: its last error line
                 print(f"skipped {model_type}: {str(failure).strip().splitlines()[-1]}", flush=True)
                 continue

@@ -365,3 +365,15 @@ def parlai_attention(state: dict, prefix: str, query: torch.Tensor, key: torch.T
 def parlai_ffn(state: dict, prefix: str, x: torch.Tensor) -> torch.Tensor:
     """`TransformerFFN`: `lin2(relu(lin1(x)))`."""
     return parlai_linear(state, f"{prefix}.lin2", torch.relu(parlai_linear(state, f"{prefix}.lin1", x)))
+
+
+def check_conv_run(output_dir: Path, label: tuple) -> None:
+    """A two-step conversation run through train_crs: it took its steps with finite losses and wrote generation
+    metrics in range and a finite perplexity to `test_results.json`."""
+    state = json.loads((output_dir / "trainer_state.json").read_text())
+    assert state["global_step"] == 2, label
+    assert all(math.isfinite(e["train_loss"]) for e in state["log_history"] if "train_loss" in e)
+    saved = json.loads((output_dir / "test_results.json").read_text())
+    for key in ("bleu@1", "bleu@2", "bleu@3", "bleu@4", "dist@1", "dist@2", "dist@3", "dist@4", "f1"):
+        assert 0.0 <= saved[f"test_{key}"] <= 1.0, (*label, key, saved[f"test_{key}"])
+    assert 1.0 < saved["test_perplexity"] < float("inf")

@@ -14,6 +14,7 @@ import pytest
 import torch
 import yaml
 from conftest import REPO_ROOT
+from models_common import check_conv_run
 from test_models_gpt2 import (
     CHINESE_SAMPLES,
     END,
@@ -80,13 +81,7 @@ def train_and_check(recipe: Path, dataset: str, backbones: dict, output_dir: Pat
     metrics = train_crs.cli(args)["conv"]
     model_type = train_crs.make_parser().parse_stages(args)[0][1].model_type
     spec, head = get_model_spec(model_type), get_model_spec(model_type).head("conv")
-    state = json.loads((output_dir / "trainer_state.json").read_text())
-    assert state["global_step"] == 2, (model_type, dataset)
-    assert all(math.isfinite(e["train_loss"]) for e in state["log_history"] if "train_loss" in e)
-    saved = json.loads((output_dir / "test_results.json").read_text())
-    for key in ("bleu@1", "bleu@2", "bleu@3", "bleu@4", "dist@1", "dist@2", "dist@3", "dist@4", "f1"):
-        assert 0.0 <= saved[f"test_{key}"] <= 1.0, (model_type, dataset, key, saved[f"test_{key}"])
-    assert 1.0 < saved["test_perplexity"] < float("inf")
+    check_conv_run(output_dir, (model_type, dataset))
 
     # the checkpoint, in fresh objects: the head through AutoModelForSeq2SeqLM, the base through AutoModel
     model = AutoModelForSeq2SeqLM.from_pretrained(output_dir).eval()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 from conftest import REPO_ROOT
+from models_common import check_conv_run
 from transformers import AutoModel, AutoModelForSeq2SeqLM, AutoTokenizer
 
 from crs_hf.data import DATASETS
@@ -50,13 +51,7 @@ def train_and_check(model_type: str, dataset: str, output_dir: Path) -> dict:
     args = script_args(model_type, dataset, output_dir)
     metrics = train_crs.cli(args)["conv"]
     spec, head = get_model_spec(model_type), get_model_spec(model_type).head("conv")
-    state = json.loads((output_dir / "trainer_state.json").read_text())
-    assert state["global_step"] == 2, (model_type, dataset)
-    assert all(math.isfinite(e["train_loss"]) for e in state["log_history"] if "train_loss" in e)
-    saved = json.loads((output_dir / "test_results.json").read_text())
-    for key in ("bleu@1", "bleu@2", "bleu@3", "bleu@4", "dist@1", "dist@2", "dist@3", "dist@4", "f1"):
-        assert 0.0 <= saved[f"test_{key}"] <= 1.0, (model_type, dataset, key, saved[f"test_{key}"])
-    assert 1.0 < saved["test_perplexity"] < float("inf")
+    check_conv_run(output_dir, (model_type, dataset))
 
     # the checkpoint: the head through AutoModelForSeq2SeqLM, the base model through AutoModel, the same weights
     model = AutoModelForSeq2SeqLM.from_pretrained(output_dir).eval()
