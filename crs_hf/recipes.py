@@ -38,7 +38,7 @@ class RecipeParser(HfArgumentParser):
           - {stage: rec, num_train_epochs: 9}
 
     `parse_stages` then gives one set of arguments per stage: the recipe's values, overridden by the stage's, then by
-    the command line.
+    the command line. `--stage rec` on the command line runs only that stage of such a recipe, with its settings.
     """
 
     recipe_path: str | None = None  # the recipe of the last parse, for model cards
@@ -57,12 +57,21 @@ class RecipeParser(HfArgumentParser):
         args = list(sys.argv[1:] if args is None else args)
         config_parser = argparse.ArgumentParser(add_help=False)
         config_parser.add_argument("--config")
+        config_parser.add_argument("--stage")
         known, remaining = config_parser.parse_known_args(args)
+        if known.stage is not None:  # the script's own `--stage` field still reads it
+            remaining += ["--stage", known.stage]
         self.recipe_path, self._stages = known.config, []
         recipe = self.read_recipe(known.config) if known.config else {}
         self._stages = recipe.pop("stages", None) or []
         if not isinstance(self._stages, list) or not all(isinstance(stage, dict) for stage in self._stages):
             raise CRSHFError(f"recipe {known.config}: `stages` must be a list of mappings of argument names to values")
+        if self._stages and known.stage is not None:
+            chosen = [stage for stage in self._stages if stage.get("stage", recipe.get("stage")) == known.stage]
+            if not chosen:
+                named = [stage.get("stage", recipe.get("stage")) for stage in self._stages]
+                raise CRSHFError(f"recipe {known.config} has no stage {known.stage!r}; its stages are {named}")
+            self._stages = chosen
         original = [(action.default, action.required) for action in self._actions]  # by action: `--x`/`--no_x` share a dest
         parsed = []
         for index, stage in enumerate(self._stages or [{}]):

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from crs_hf.data.source import CRSDataSource
 from crs_hf.errors import CRSHFError
 from crs_hf.models import CRS_MODELS
 from crs_hf.scripts.train_crs import cli, sample_recipe
@@ -41,6 +42,7 @@ class Task:
     batch_size: int
     eval_batch_size: int
     max_steps: int
+    extra: tuple[str, ...] = ()  # more train_crs arguments for every model of the task
 
 
 TASKS = {
@@ -54,7 +56,8 @@ TASKS = {
                  "embedding_average", "embedding_extreme", "embedding_greedy", "f1", "perplexity"),
         variants=(("Standard definitions:", "", ""),
                   ("CRSLab's definitions (`crslab_*`; perplexity is the same):", "crslab_", "")),
-        batch_size=32, eval_batch_size=64, max_steps=300),
+        batch_size=32, eval_batch_size=64, max_steps=300,
+        extra=("--generation_max_length", "50")),  # CRSLab's recipes' setting here (99.9% of ReDial's responses)
 }
 
 
@@ -64,6 +67,16 @@ def recipe_for(model_type: str, task: str) -> str:
         return sample_recipe(f"{folder}_{task}_results")
     except CRSHFError:  # no dedicated recipe: the sample one, at the model's default sizes
         return sample_recipe(f"{folder}_sample")
+
+
+def model_sizes(model_type: str, args: argparse.Namespace) -> str:
+    """The model's default (CRSLab) sizes; without the release's word graph, a model that can do without it
+    (`use_word_graph`, NTRD) runs without it."""
+    config_fields = CRS_MODELS[model_type].config_class.__dataclass_fields__
+    if "use_word_graph" in config_fields and not CRSDataSource(args.dataset_name, data_dir=args.data_dir).has_config(
+            "word_kg"):
+        return "use_word_graph=false"
+    return ""
 
 
 def finished_run(output_dir: Path) -> dict:
@@ -82,11 +95,12 @@ def run(model_type: str, task: str, args: argparse.Namespace) -> dict:
     settings = TASKS[task]
     overrides = ["--config", recipe_for(model_type, task), "--model_type", model_type, "--stage", task,
                  "--use_sample", "false", "--data_dir", args.data_dir, "--dataset_name", args.dataset_name,
-                 "--split_dialogs", "true", "--config_overrides", "", "--output_dir", str(output_dir),
+                 "--split_dialogs", "true", "--config_overrides", model_sizes(model_type, args),
+                 "--freeze_graph_encoders", "false", "--output_dir", str(output_dir),
                  "--max_steps", str(args.max_steps or settings.max_steps), "--learning_rate", str(args.learning_rate),
                  "--per_device_train_batch_size", str(settings.batch_size),
                  "--per_device_eval_batch_size", str(settings.eval_batch_size),
-                 "--eval_strategy", "no", "--save_strategy", "no", "--load_best_model_at_end", "false",
+                 *settings.extra, "--eval_strategy", "no", "--save_strategy", "no", "--load_best_model_at_end", "false",
                  "--seed", "42", "--disable_tqdm", "true", "--report_to", "none", *args.extra]
     if args.backbone and "backbone" in CRS_MODELS[model_type].side_data(task):
         overrides += ["--backbone_name_or_path", args.backbone]
@@ -143,6 +157,13 @@ def main(task: str) -> None:
     if not results:
         raise SystemExit(f"no model ran: {skipped}")
     text = table(task, results, args)
+    if task == "conv" and "--word_vectors" not in args.extra:
+        text += ("\n\nemb-*: not computed, no word vectors were given (`-- --word_vectors FILE`: CRSLab's "
+                 "`word2vec.npy` for the dataset's vocabulary, or any `.npy` / `.vec` / KeyedVectors file).")
+    without_backbone = [t for t, spec in sorted(CRS_MODELS.items()) if spec.head(task) is not None
+                        and "backbone" in spec.side_data(task) and not args.backbone and t not in results]
+    skipped.update({t: "starts from a pretrained backbone (`--backbone`)" for t in without_backbone
+                    if t not in skipped and not args.models})
     if skipped:
         text += "\n\nNot run: " + "; ".join(f"{CRS_MODELS[t].name}: {why}" for t, why in skipped.items()) + "."
     Path(args.output_dir, "results.md").write_text(text + "\n", encoding="utf-8")

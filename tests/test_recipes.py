@@ -79,3 +79,11 @@ def test_bad_recipes_name_the_file_and_the_problem(tmp_path, text, message):
 def test_a_single_stage_script_refuses_a_staged_recipe(tmp_path):
     with pytest.raises(CRSHFError, match="lists stages; this script runs one stage at a time"):
         RecipeParser(Args).parse_args_and_config(["--config", write(tmp_path, STAGED)])
+
+
+def test_the_command_line_stage_picks_that_stage_of_a_staged_recipe(tmp_path):
+    recipe = write(tmp_path, STAGED)
+    ((conv,),) = RecipeParser(Args).parse_stages(["--config", recipe, "--stage", "conv", "--epochs", "2"])
+    assert (conv.stage, conv.epochs, conv.learning_rate, conv.freeze, conv.tags) == ("conv", 2, 0.005, True, ["a"])
+    with pytest.raises(CRSHFError, match=r"recipe .*recipe.yaml has no stage 'rec'; its stages are \['pretrain', 'conv'\]"):
+        RecipeParser(Args).parse_stages(["--config", recipe, "--stage", "rec"])

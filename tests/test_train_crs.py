@@ -11,7 +11,7 @@ from conftest import REPO_ROOT
 import crs_hf
 from crs_hf.data.crs_inputs import ContextEncoding, CRSCollator, CRSVocabulary, recommendation_examples
 from crs_hf.metrics import RankingMetrics
-from crs_hf.models import KBRDForRecommendation
+from crs_hf.models import KBRDForRecommendation, get_model_spec
 from crs_hf.scripts import train_crs
 
 RECIPE = str(REPO_ROOT / "examples" / "recipes" / "kbrd_sample.yaml")
@@ -362,3 +362,34 @@ def test_candidate_items_entities_trains_over_every_entity_and_ranks_the_catalog
         ranked = json.loads(line)["ranked_items"]
         assert all(vocab.entity_ids[name] in catalogue for name in ranked)  # only catalogue items are recommended
     assert metrics["test_n_samples"] > 0
+
+
+def test_max_samples_keep_the_first_examples_of_each_split(tmp_path):
+    """`max_train_samples` / `max_eval_samples` / `max_test_samples` keep each split's first examples, as built from
+    the whole split (the examples follow the turns, several per turn here: one per gold item)."""
+    def examples(*extra):
+        script, model, training = train_crs.make_parser().parse_args_and_config(
+            ["--config", RECIPE, "--output_dir", str(tmp_path), *extra])
+        head = get_model_spec(model.model_type).head(training.stage)
+        return train_crs.prepare_stage(script, model, training, head).examples
+
+    full = examples()
+    cut = examples("--max_train_samples", "5", "--max_eval_samples", "3", "--max_test_samples", "100")
+    assert len(full["train"]) > 5 and len(full["validation"]) > 3
+    assert cut["train"].to_list() == full["train"].select(range(5)).to_list()
+    assert cut["validation"].to_list() == full["validation"].select(range(3)).to_list()
+    assert cut["test"].to_list() == full["test"].to_list()  # fewer than 100: all of them
+    from crs_hf.errors import CRSHFError
+
+    with pytest.raises(CRSHFError, match="max_test_samples must be at least 1"):
+        train_crs.cli(["--config", RECIPE, "--output_dir", str(tmp_path), "--max_test_samples", "0"])
+
+
+def test_a_stage_without_the_word_graph_it_uses_is_refused_before_training(tmp_path):
+    from crs_hf.errors import CRSHFError
+
+    with pytest.raises(CRSHFError, match=r"NTRDForConversation uses the word graph \(use_word_graph=True\), which its "
+                                         r"conv stage reads from an earlier stage's checkpoint"):
+        train_crs.cli(["--config", "ntrd_sample", "--stage", "conv", "--output_dir", str(tmp_path / "out"),
+                       "--config_overrides", "kg_emb_dim=8,num_bases=2,token_emb_dim=16,ffn_size=16"])
+    assert not (tmp_path / "out").exists()

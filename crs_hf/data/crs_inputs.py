@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -158,6 +159,14 @@ class ContextEncoding:
         return specials[:head], specials[head:]
 
 
+def _map_in_memory(turns: datasets.Dataset, function) -> datasets.Dataset:
+    """`turns.map(function)` (batched, replacing every column) kept in memory under a fresh fingerprint. `datasets`
+    would otherwise hash `function` to name a cache file, pickling the vocabulary and tokenizer it closes over
+    (seconds per call on a real release); the examples are rebuilt each run instead, which takes less."""
+    return turns.map(function, batched=True, remove_columns=turns.column_names, keep_in_memory=True,
+                     new_fingerprint=uuid.uuid4().hex)
+
+
 def _entity_ids(vocab: CRSVocabulary, names: list[str]) -> list[int]:
     return [vocab.entity_ids[n] for n in names if n in vocab.entity_ids]
 
@@ -214,7 +223,7 @@ def recommendation_examples(
                 out["rec_labels"].append(label)
         return out
 
-    return turns.map(expand, batched=True, remove_columns=turns.column_names)
+    return _map_in_memory(turns, expand)
 
 
 TITLE_SUFFIX = re.compile(r"\s*[（(][^（(）)]*[）)]\s*$")  # a trailing `(1983 film)` / `（2019）`
@@ -305,7 +314,7 @@ def conversation_examples(
                 out["response_roles"].append(int(batch["role"][i] in response_roles))
         return out
 
-    return turns.map(encode, batched=True, remove_columns=turns.column_names)
+    return _map_in_memory(turns, encode)
 
 
 def copyable_tokens(tokenizer, vocab: CRSVocabulary, item_mention: str | None = r"@\d+") -> torch.BoolTensor:

@@ -89,6 +89,18 @@ class ScriptArguments:
     utterance_separator: str = field(default="none", metadata={
         "help": "Flat contexts: join the utterances' tokens (CRSLab's merge_utt) or end each with the end token.",
         "choices": ["none", "eos"]})
+    max_train_samples: int | None = field(default=None, metadata={
+        "help": "Keep only the first N training examples (a quick run, or a debugging one)."})
+    max_eval_samples: int | None = field(default=None, metadata={
+        "help": "Keep only the first N validation examples."})
+    max_test_samples: int | None = field(default=None, metadata={
+        "help": "Keep only the first N test examples (evaluated and written to predictions.jsonl)."})
+
+    def __post_init__(self):
+        for name in ("max_train_samples", "max_eval_samples", "max_test_samples"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1 (or left unset for every example), "
+                                 f"but got {getattr(self, name)}")
 
 
 @dataclass
@@ -221,15 +233,20 @@ def prepare_stage(script_args: ScriptArguments, model_args: ModelArguments, trai
     if stage == "conv":
         if "response_items" in inputs and not catalogue.item_entity_ids:
             raise CRSHFError(f"{head.model_class.__name__} fills item slots, but {source.name} has no items")
-        examples = {split: conversation_examples(
-            turns[split], vocab, context, roles, script_args.max_response_tokens,
-            item_token=head.item_placeholder, item_mention=facts.item_mention,
-            response_items="response_items" in inputs,
-            response_roles=facts.recommender_roles if "response_role" in inputs else None) for split in turns}
+        def build(split_turns):
+            return conversation_examples(
+                split_turns, vocab, context, roles, script_args.max_response_tokens,
+                item_token=head.item_placeholder, item_mention=facts.item_mention,
+                response_items="response_items" in inputs,
+                response_roles=facts.recommender_roles if "response_role" in inputs else None)
     else:
-        examples = {split: recommendation_examples(
-            turns[split], vocab, roles, one_per_gold_item=stage == "rec", history="history_items" in inputs,
-            context=context) for split in turns}
+        def build(split_turns):
+            return recommendation_examples(
+                split_turns, vocab, roles, one_per_gold_item=stage == "rec", history="history_items" in inputs,
+                context=context)
+    limits = {"train": script_args.max_train_samples, "validation": script_args.max_eval_samples,
+              "test": script_args.max_test_samples}
+    examples = {split: first_examples(build, turns[split], limits.get(split)) for split in turns}
     for split, rows in examples.items():
         if len(rows) == 0:
             raise CRSHFError(f"{source.name} {split} split: no {stage} examples (roles {roles})")
@@ -240,6 +257,19 @@ def prepare_stage(script_args: ScriptArguments, model_args: ModelArguments, trai
     collator = CRSCollator(pad_token_id=tokenizer.pad_token_id if tokenizer is not None else 0,
                            max_entities=training_args.max_context_entities, entity_labels=stage == "pretrain")
     return StageData(source, vocab, n_eval_items, graphs, examples, collator, tokenizer)
+
+
+def first_examples(build, turns, limit: int | None):
+    """`build(turns)`, or its first `limit` examples built from as few turns as give them (examples follow the
+    turns' order, each from its own turn), so a quick run does not process a whole release."""
+    if limit is None:
+        return build(turns)
+    n_turns = limit
+    while True:
+        rows = build(turns.select(range(min(n_turns, len(turns)))))
+        if len(rows) >= limit or n_turns >= len(turns):
+            return rows.select(range(min(limit, len(rows))))
+        n_turns *= 4
 
 
 def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, head: CRSHead, data: StageData):
@@ -265,6 +295,11 @@ def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, he
             sizes.update(n_entity=data.graphs["entity_kg"].num_nodes, n_relation=data.graphs["entity_kg"].num_relations)
         sizes = {key: value for key, value in sizes.items() if key in fields}
         config = AutoConfig.for_model(model_args.model_type, **sizes, **config_overrides(model_args), **text_sizes)
+        if getattr(config, "use_word_graph", False) and "word_kg" not in data.graphs:
+            raise CRSHFError(f"{head.model_class.__name__} uses the word graph (use_word_graph=True), which its "
+                             f"{training_args.stage} stage reads from an earlier stage's checkpoint: start from one "
+                             "(model_name_or_path, or the recipe's earlier stages) or set use_word_graph=false "
+                             "(config_overrides)")
         model = head.model_class(config)
         if "entity_kg" in data.graphs:
             model.set_entity_graph(data.graphs["entity_kg"].edge_index, data.graphs["entity_kg"].edge_type)
