@@ -55,3 +55,49 @@ def test_a_staged_recipe_pushes_its_last_stage_under_the_run_name(tmp_path, fake
     files = fake_hub.repo_files(f"{FAKE_USER}/kgsf-run", "model")  # named after the run, not after its last stage
     assert "The **conversation model** of **KGSF" in files["README.md"].decode()
     assert b'"KGSFForConversation"' in files["config.json"] and "tokenizer.json" in files
+
+
+def test_conversation_models_push_and_generate_from_the_hub(tmp_path, fake_hub):
+    """The retrieval baseline (its index in buffers), GPT-2 (a backbone's tokenizer and weights) and INSPIRED (two
+    language models) pushed by the script come back from the Hub through `AutoModelForSeq2SeqLM` and answer a test
+    turn exactly as the local checkpoint does."""
+    from test_models_gpt2 import sample_texts, tiny_gpt2_backbone
+
+    backbone = tiny_gpt2_backbone(tmp_path / "backbone", sample_texts(["redial"]), n_positions=128)
+    runs = {"retrieval": ["--config", "retrieval_sample"],
+            "gpt2": ["--config", "gpt2_sample", "--backbone_name_or_path", str(backbone)],
+            "inspired": ["--config", "inspired_sample", "--stage", "conv", "--backbone_name_or_path", str(backbone)]}
+    common = ["--max_steps", "2", "--max_test_samples", "4", "--generation_max_length", "5", "--disable_tqdm",
+              "true", "--report_to", "none", "--push_to_hub", "true"]
+    run_with_hub(
+        f"""
+        from crs_hf.scripts import train_crs
+        for name, args in {runs!r}.items():
+            train_crs.cli([*args, *{common!r}, "--output_dir", {str(tmp_path)!r} + "/" + name,
+                           "--hub_model_id", "crs_hf/" + name + "-sample"])
+        """,
+        fake_hub.endpoint, tmp_path / "push", timeout=400,
+    )
+    proc = run_with_hub(
+        f"""
+        import inspect
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        import crs_hf
+        for name in {list(runs)!r}:
+            hub = AutoModelForSeq2SeqLM.from_pretrained("crs_hf/" + name + "-sample").eval()
+            local = AutoModelForSeq2SeqLM.from_pretrained({str(tmp_path)!r} + "/" + name).eval()
+            tokenizer = AutoTokenizer.from_pretrained("crs_hf/" + name + "-sample")
+            ids = tokenizer("have you seen any good movies lately ?", add_special_tokens=False,
+                            return_tensors="pt")["input_ids"]
+            inputs = {{"input_ids": ids, "attention_mask": torch.ones_like(ids)}}
+            if "response_roles" in inspect.signature(hub.forward).parameters:  # INSPIRED: the recommender's LM
+                inputs["response_roles"] = torch.ones(1, dtype=torch.long)
+            same = torch.equal(hub.generate(**inputs, max_new_tokens=4), local.generate(**inputs, max_new_tokens=4))
+            print("LOADED", name, type(hub).__name__, same)
+        """,
+        fake_hub.endpoint, tmp_path / "load",
+    )
+    for name, cls in (("retrieval", "RetrievalForConversation"), ("gpt2", "CRSGPT2ForConversation"),
+                      ("inspired", "CRSInspiredForConversation")):
+        assert f"LOADED {name} {cls} True" in proc.stdout, proc.stdout
