@@ -88,10 +88,16 @@ GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), bos_token_id=0, eos_token_
 
 
 def recipe(model_type: str) -> str:
+    """The model's CRSLab recipe: `<folder>_redial`, else its one for another dataset (INSPIRED's), run on ReDial."""
+    from importlib import resources
+
     from crs_hf.models import CRS_MODELS
     from crs_hf.scripts.train_crs import sample_recipe
 
-    return sample_recipe(f"{CRS_MODELS[model_type].config_class.__module__.split('.')[-2]}_redial")
+    folder = CRS_MODELS[model_type].config_class.__module__.split(".")[-2]
+    shipped = sorted(p.name.removesuffix(".yaml") for p in resources.files("crs_hf.example_recipes").iterdir()
+                     if p.name.startswith(f"{folder}_") and p.name.endswith(".yaml") and "sample" not in p.name)
+    return sample_recipe(f"{folder}_redial" if f"{folder}_redial" in shipped else (shipped or [f"{folder}_redial"])[0])
 
 
 def main() -> None:
@@ -118,7 +124,9 @@ def main() -> None:
             except CRSHFError as error:  # e.g. INSPIRED's CRSLab recipe is for the INSPIRED dataset
                 print(f"skipped {model_type}: {error}", flush=True)
                 continue
-            extra = ["--model_type", model_type]
+            extra = ["--model_type", model_type, "--dataset_name", "redial"]
+            if "use_word_graph" in CRS_MODELS[model_type].config_class.__dataclass_fields__:
+                extra += ["--config_overrides", "use_word_graph=false"]  # no ConceptNet in this release; defaults = CRSLab's sizes
             if "backbone" in CRS_MODELS[model_type].side_data("conv"):
                 if not Path(backbone).is_dir():
                     run_in_fresh_process(BACKBONE, {"RAW": raw, "OUT": backbone})

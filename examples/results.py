@@ -53,7 +53,7 @@ TASKS = {
         batch_size=64, eval_batch_size=256, max_steps=300),
     "conv": Task(
         metrics=(*(f"bleu@{k}" for k in range(1, 5)), *(f"dist@{k}" for k in range(1, 5)),
-                 "embedding_average", "embedding_extreme", "embedding_greedy", "f1", "perplexity"),
+                 "embedding_average", "embedding_extreme", "embedding_greedy", "f1", "perplexity", "empty"),
         variants=(("Standard definitions:", "", ""),
                   ("CRSLab's definitions (`crslab_*`; perplexity is the same):", "crslab_", "")),
         batch_size=32, eval_batch_size=64, max_steps=300,
@@ -113,6 +113,7 @@ def table(task: str, results: dict[str, dict], args: argparse.Namespace) -> str:
     header = "| model | " + " | ".join(m.replace("hit", "Hit").replace("mrr", "MRR").replace("ndcg", "NDCG")
                                        .replace("embedding_", "emb-").replace("bleu", "BLEU")
                                        .replace("dist", "Dist").replace("perplexity", "PPL")
+                                       .replace("empty", "empty share")
                                        for m in settings.metrics) + " |"
     rule = "|---|" + "---:|" * len(settings.metrics)
     n_test = int(next(iter(results.values()))["n_samples"])
@@ -157,9 +158,19 @@ def main(task: str) -> None:
     if not results:
         raise SystemExit(f"no model ran: {skipped}")
     text = table(task, results, args)
+    if task == "conv":
+        text += ("\n\nPPL: token-weighted over the reference tokens; comparable only between models of one "
+                 "tokenisation (a backbone's subwords are not the dataset's words). empty share: the test turns "
+                 "answered with an empty response.")
     if task == "conv" and "--word_vectors" not in args.extra:
         text += ("\n\nemb-*: not computed, no word vectors were given (`-- --word_vectors FILE`: CRSLab's "
                  "`word2vec.npy` for the dataset's vocabulary, or any `.npy` / `.vec` / KeyedVectors file).")
+    templated = [t for t in results if (CRS_MODELS[t].head(task).item_placeholder if task == "conv" else None)]
+    if templated:
+        text += ("\n\n" + ", ".join(CRS_MODELS[t].name for t in templated) + ": scored on their templates, every item "
+                 "mention of the hypothesis and of the reference being the one placeholder token "
+                 f"`{CRS_MODELS[templated[0]].head(task).item_placeholder}` (the others' references keep the "
+                 "dataset's item mentions), so their BLEU / F1 are not comparable with the other rows.")
     without_backbone = [t for t, spec in sorted(CRS_MODELS.items()) if spec.head(task) is not None
                         and "backbone" in spec.side_data(task) and not args.backbone and t not in results]
     skipped.update({t: "starts from a pretrained backbone (`--backbone`)" for t in without_backbone
