@@ -125,7 +125,8 @@ def test_crslab_recipe_runs_every_stage_at_crslab_sizes(tmp_path):
 
 
 def test_a_dataset_without_items_or_knowledge_graph_is_refused_before_training(tmp_path):
-    with pytest.raises(CRSHFError, match="NTRDForPretraining needs the durecdial2 entity_kg"):
+    with pytest.raises(CRSHFError, match="durecdial2 has no turns / items config: train_crs's models read a dataset "
+                                         "in CRSLab's processed form"):
         train_crs.cli(["--config", str(RECIPE), "--dataset_name", "durecdial2", "--output_dir", str(tmp_path)])
     assert not tmp_path.joinpath("pretrain").exists()
 

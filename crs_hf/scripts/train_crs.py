@@ -46,7 +46,7 @@ from crs_hf.data.crs_inputs import (
     copyable_tokens,
     recommendation_examples,
 )
-from crs_hf.data.registry import DATASETS
+from crs_hf.data.registry import DATASETS, config_names
 from crs_hf.data.source import CRSDataSource
 from crs_hf.data.splits import split_by_dialog
 from crs_hf.errors import CRSHFError
@@ -190,10 +190,10 @@ def prepare_stage(script_args: ScriptArguments, model_args: ModelArguments, trai
     source, stage = data_source(script_args), training_args.stage
     facts = DATASETS[source.name]
     roles = script_args.rec_roles or list(facts.recommender_roles)
-    missing = [config for config in ("turns", "items") if not source.has_config(config)]
+    missing = [config for config in ("turns", "items") if config not in config_names(source.name)]
     if missing:  # e.g. DuRecDial 2.0: task records for the seq2seq script (examples/train_durecdial2.py)
-        raise CRSHFError(f"{source.name} ({source.description}) has no {' / '.join(missing)} config: train_crs's "
-                         "models read a dataset in CRSLab's processed form (`crs-hf data list` shows which have it)")
+        raise CRSHFError(f"{source.name} has no {' / '.join(missing)} config: train_crs's models read a dataset in "
+                         "CRSLab's processed form (`crs-hf data list` shows which have it)")
     needs = set(head.side_data)
     graphs = {}
     for kg in ("entity_kg", "word_kg"):
