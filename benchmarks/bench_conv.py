@@ -95,14 +95,18 @@ def recipe(model_type: str) -> str:
     from crs_hf.scripts.train_crs import sample_recipe
 
     folder = CRS_MODELS[model_type].config_class.__module__.split(".")[-2]
-    shipped = sorted(p.name.removesuffix(".yaml") for p in resources.files("crs_hf.example_recipes").iterdir()
-                     if p.name.startswith(f"{folder}_") and p.name.endswith(".yaml") and "sample" not in p.name)
-    return sample_recipe(f"{folder}_redial" if f"{folder}_redial" in shipped else (shipped or [f"{folder}_redial"])[0])
+    shipped = {p.name.removesuffix(".yaml") for p in resources.files("crs_hf.example_recipes").iterdir()
+               if p.name.startswith(f"{folder}_") and p.name.endswith(".yaml") and "sample" not in p.name}
+    others = sorted(shipped - {f"{folder}_redial"})
+    # an unknown name raises, listing the shipped recipes
+    return sample_recipe(f"{folder}_redial" if f"{folder}_redial" in shipped or not others else others[0])
 
 
 def main() -> None:
+    from crs_hf.data.source import CRSDataSource
     from crs_hf.errors import CRSHFError
     from crs_hf.models import CRS_MODELS
+    from crs_hf.scripts.train_crs import word_graph_fallback
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=str(HERE.parent.parent / "shared" / "crs_data" / "redial" / "crslab_nltk"))
@@ -125,8 +129,9 @@ def main() -> None:
                 print(f"skipped {model_type}: {error}", flush=True)
                 continue
             extra = ["--model_type", model_type, "--dataset_name", "redial"]
-            if "use_word_graph" in CRS_MODELS[model_type].config_class.__dataclass_fields__:
-                extra += ["--config_overrides", "use_word_graph=false"]  # no ConceptNet in this release; defaults = CRSLab's sizes
+            fallback = word_graph_fallback(model_type, CRSDataSource("redial", data_dir=raw))
+            if fallback:  # CRSLab's sizes are the configs' defaults
+                extra += ["--config_overrides", fallback]
             if "backbone" in CRS_MODELS[model_type].side_data("conv"):
                 if not Path(backbone).is_dir():
                     run_in_fresh_process(BACKBONE, {"RAW": raw, "OUT": backbone})

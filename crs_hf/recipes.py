@@ -67,11 +67,10 @@ class RecipeParser(HfArgumentParser):
         if not isinstance(self._stages, list) or not all(isinstance(stage, dict) for stage in self._stages):
             raise CRSHFError(f"recipe {known.config}: `stages` must be a list of mappings of argument names to values")
         if self._stages and known.stage is not None:
-            chosen = [stage for stage in self._stages if stage.get("stage", recipe.get("stage")) == known.stage]
-            if not chosen:
-                named = [stage.get("stage", recipe.get("stage")) for stage in self._stages]
+            named = [stage.get("stage", recipe.get("stage")) for stage in self._stages]
+            if known.stage not in named:
                 raise CRSHFError(f"recipe {known.config} has no stage {known.stage!r}; its stages are {named}")
-            self._stages = chosen
+            self._stages = [stage for stage, name in zip(self._stages, named) if name == known.stage]
         original = [(action.default, action.required) for action in self._actions]  # by action: `--x`/`--no_x` share a dest
         parsed = []
         for index, stage in enumerate(self._stages or [{}]):

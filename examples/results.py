@@ -32,7 +32,7 @@ from pathlib import Path
 from crs_hf.data.source import CRSDataSource
 from crs_hf.errors import CRSHFError
 from crs_hf.models import CRS_MODELS
-from crs_hf.scripts.train_crs import cli, sample_recipe
+from crs_hf.scripts.train_crs import cli, sample_recipe, word_graph_fallback
 
 
 @dataclass(frozen=True)
@@ -69,16 +69,6 @@ def recipe_for(model_type: str, task: str) -> str:
         return sample_recipe(f"{folder}_sample")
 
 
-def model_sizes(model_type: str, args: argparse.Namespace) -> str:
-    """The model's default (CRSLab) sizes; without the release's word graph, a model that can do without it
-    (`use_word_graph`, NTRD) runs without it."""
-    config_fields = CRS_MODELS[model_type].config_class.__dataclass_fields__
-    if "use_word_graph" in config_fields and not CRSDataSource(args.dataset_name, data_dir=args.data_dir).has_config(
-            "word_kg"):
-        return "use_word_graph=false"
-    return ""
-
-
 def finished_run(output_dir: Path) -> dict:
     """The test metrics a run wrote (`test_results.json`), with the number of test samples (`predictions.jsonl`)."""
     metrics = json.loads((output_dir / "test_results.json").read_text())
@@ -93,9 +83,10 @@ def run(model_type: str, task: str, args: argparse.Namespace) -> dict:
     if args.reuse and (output_dir / "test_results.json").is_file():  # a finished run of the same command
         return finished_run(output_dir)
     settings = TASKS[task]
+    sizes = word_graph_fallback(model_type, CRSDataSource(args.dataset_name, data_dir=args.data_dir))  # "": defaults
     overrides = ["--config", recipe_for(model_type, task), "--model_type", model_type, "--stage", task,
                  "--use_sample", "false", "--data_dir", args.data_dir, "--dataset_name", args.dataset_name,
-                 "--split_dialogs", "true", "--config_overrides", model_sizes(model_type, args),
+                 "--split_dialogs", "true", "--config_overrides", sizes,
                  "--freeze_graph_encoders", "false", "--output_dir", str(output_dir),
                  "--max_steps", str(args.max_steps or settings.max_steps), "--learning_rate", str(args.learning_rate),
                  "--per_device_train_batch_size", str(settings.batch_size),
@@ -147,8 +138,9 @@ def main(task: str) -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the models already run into --output_dir")
     parser.add_argument("extra", nargs="*", help="more train_crs arguments for every model, after --")
     args = parser.parse_args()
-    models = args.models or [t for t, spec in sorted(CRS_MODELS.items()) if spec.head(task) is not None
-                             and ("backbone" not in spec.side_data(task) or args.backbone)]
+    with_head = [t for t, spec in sorted(CRS_MODELS.items()) if spec.head(task) is not None]
+    needs_backbone = [] if args.backbone else [t for t in with_head if "backbone" in CRS_MODELS[t].side_data(task)]
+    models = args.models or [t for t in with_head if t not in needs_backbone]
     results, skipped = {}, {}
     for model_type in models:
         try:
@@ -157,24 +149,22 @@ def main(task: str) -> None:
             skipped[model_type] = str(error)
     if not results:
         raise SystemExit(f"no model ran: {skipped}")
+    if not args.models:
+        skipped.update({t: "starts from a pretrained backbone (`--backbone`)" for t in needs_backbone})
     text = table(task, results, args)
     if task == "conv":
         text += ("\n\nPPL: token-weighted over the reference tokens; comparable only between models of one "
                  "tokenisation (a backbone's subwords are not the dataset's words). empty share: the test turns "
                  "answered with an empty response.")
-    if task == "conv" and "--word_vectors" not in args.extra:
-        text += ("\n\nemb-*: not computed, no word vectors were given (`-- --word_vectors FILE`: CRSLab's "
-                 "`word2vec.npy` for the dataset's vocabulary, or any `.npy` / `.vec` / KeyedVectors file).")
-    templated = [t for t in results if (CRS_MODELS[t].head(task).item_placeholder if task == "conv" else None)]
-    if templated:
-        text += ("\n\n" + ", ".join(CRS_MODELS[t].name for t in templated) + ": scored on their templates, every item "
-                 "mention of the hypothesis and of the reference being the one placeholder token "
-                 f"`{CRS_MODELS[templated[0]].head(task).item_placeholder}` (the others' references keep the "
-                 "dataset's item mentions), so their BLEU / F1 are not comparable with the other rows.")
-    without_backbone = [t for t, spec in sorted(CRS_MODELS.items()) if spec.head(task) is not None
-                        and "backbone" in spec.side_data(task) and not args.backbone and t not in results]
-    skipped.update({t: "starts from a pretrained backbone (`--backbone`)" for t in without_backbone
-                    if t not in skipped and not args.models})
+        if "--word_vectors" not in args.extra:
+            text += ("\n\nemb-*: not computed, no word vectors were given (`-- --word_vectors FILE`: CRSLab's "
+                     "`word2vec.npy` for the dataset's vocabulary, or any `.npy` / `.vec` / KeyedVectors file).")
+        templated = [t for t in results if CRS_MODELS[t].head(task).item_placeholder]
+        if templated:
+            text += ("\n\n" + ", ".join(CRS_MODELS[t].name for t in templated) + ": scored on their templates, every "
+                     "item mention of the hypothesis and of the reference being the one placeholder token "
+                     f"`{CRS_MODELS[templated[0]].head(task).item_placeholder}` (the others' references keep the "
+                     "dataset's item mentions), so their BLEU / F1 are not comparable with the other rows.")
     if skipped:
         text += "\n\nNot run: " + "; ".join(f"{CRS_MODELS[t].name}: {why}" for t, why in skipped.items()) + "."
     Path(args.output_dir, "results.md").write_text(text + "\n", encoding="utf-8")

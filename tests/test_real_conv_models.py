@@ -60,10 +60,11 @@ def backbones(real_data, tmp_path_factory) -> dict[str, Path]:
             "zh": tiny_chinese_gpt2_backbone(root / "zh", chinese)}
 
 
-def extra_args(model_type: str, name: str, backbones: dict) -> list[str]:
-    if model_type == "crs_ntrd":  # its conv stage alone: no earlier stage brings the word graph (none ships here)
+def extra_args(model_type: str, name: str, source: CRSDataSource, backbones: dict) -> list[str]:
+    fallback = train_crs.word_graph_fallback(model_type, source)  # NTRD's conv stage alone: no word graph here
+    if fallback:
         sizes = yaml.safe_load(Path(train_crs.sample_recipe(RECIPES[model_type])).read_text())["config_overrides"]
-        return ["--config_overrides", f"{sizes},use_word_graph=false"]
+        return ["--config_overrides", f"{sizes},{fallback}"]
     if "backbone" not in CRS_MODELS[model_type].side_data("conv"):
         return []
     language = "zh" if name in CHINESE else "en"
@@ -81,7 +82,7 @@ def test_every_conv_model_trains_on_the_real_split_or_is_refused_for_a_missing_g
         output_dir = tmp_path / model_type
         args = ["--config", RECIPES[model_type], "--model_type", model_type, "--dataset_name", name,
                 "--data_dir", str(data_dir), "--output_dir", str(output_dir), *COMMON,
-                *extra_args(model_type, name, backbones)]
+                *extra_args(model_type, name, source, backbones)]
         missing = [kg for kg in ("entity_kg", "word_kg")
                    if kg in CRS_MODELS[model_type].side_data("conv") and not source.has_config(kg)]
         if missing:
@@ -104,7 +105,7 @@ def test_every_conv_model_trains_on_the_real_split_or_is_refused_for_a_missing_g
 def test_retrieval_answers_real_redial_test_turns_with_training_responses(real_data, tmp_path):
     data_dir = release(real_data, "redial")
     output_dir = tmp_path / "retrieval"
-    args = ["--config", "retrieval_sample", "--dataset_name", "redial", "--use_sample", "false", "--data_dir",
+    args = ["--config", train_crs.sample_recipe("retrieval_sample"), "--dataset_name", "redial", "--use_sample", "false", "--data_dir",
             str(data_dir), "--split_dialogs", "true", "--output_dir", str(output_dir), "--generation_max_length", "30",
             "--per_device_eval_batch_size", "256", "--disable_tqdm", "true", "--report_to", "none"]
     train_crs.cli(args)
@@ -113,8 +114,7 @@ def test_retrieval_answers_real_redial_test_turns_with_training_responses(real_d
     predictions = {row["prediction"] for row in rows}
     assert len(predictions) > 100  # not one generic reply
     # every answer is a training response (as the tokenizer decodes it), and not the test turn's own reference
-    script, model, training = train_crs.make_parser().parse_args_and_config(
-        [arg if arg != "retrieval_sample" else train_crs.sample_recipe("retrieval_sample") for arg in args])
+    script, model, training = train_crs.make_parser().parse_args_and_config(args)
     data = train_crs.prepare_stage(script, model, training, CRS_MODELS["crs_retrieval"].head("conv"))
     responses = {data.tokenizer.decode(labels, skip_special_tokens=True).strip()
                  for labels in data.examples["train"]["labels"]}

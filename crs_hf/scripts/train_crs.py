@@ -326,6 +326,14 @@ def build_model(model_args: ModelArguments, training_args: CRSTrainingConfig, he
     return model
 
 
+def word_graph_fallback(model_type: str, source: CRSDataSource) -> str:
+    """`config_overrides` for a model's default (CRSLab) sizes on `source`: a model that can do without the word
+    graph (`use_word_graph`, NTRD) runs without it where the release ships none; `""` otherwise."""
+    if "use_word_graph" in config_fields(model_type) and not source.has_config("word_kg"):
+        return "use_word_graph=false"
+    return ""
+
+
 def check_lengths(model, script_args: ScriptArguments, head: CRSHead) -> None:
     """A word-level transformer (KBRD, KGSF, NTRD, Transformer) has `n_positions` positions for the context and for
     the response: truncation lengths beyond them are refused here, not at the first long batch."""
